@@ -1,0 +1,98 @@
+/* lanroot.conf: one INI file for every program (see lanroot.conf(5)).
+ *
+ * Every key is declared in a table in config.c with its type, range and
+ * default; an unknown section or key, or a bad value, is an error that names
+ * the file, the line and what was wrong:
+ *     lanroot.conf:12: unknown key 'prot' in [nbd]
+ *     lanroot.conf:4: [nbd] port: '70000' is out of range 1..65535
+ * Later issues add keys to the table (and to struct lr_config).
+ */
+#ifndef LR_CONF_H
+#define LR_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+/* Default config file, used when -c is not given. */
+#define CONFIG_DEFAULT_PATH SYSCONFDIR "/lanroot/lanroot.conf"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/lanroot"
+
+struct lr_config {
+	char *path;		/* file read, or NULL for built-in defaults */
+
+	/* [lanroot] */
+	char *state_dir;	/* registry, images, overlays, secret */
+	char *user;		/* unprivileged user the daemons drop to */
+	char *log;		/* stderr | syslog | json */
+	char *log_level;	/* error | warn | info | debug */
+	char *server_address;	/* address clients reach this server at */
+
+	/* [overlay] */
+	uint32_t cluster_size;	/* bytes, power of two, 4 KiB – 1 MiB */
+
+	/* [nbd] (lanroot-blockd) */
+	char *nbd_listen;	/* address to bind, "" = all */
+	uint32_t nbd_port;	/* TCP port, default 10809 */
+	char *nbd_tls;		/* off | optional | require */
+	char *nbd_tls_cert;	/* X.509 certificate (PEM) */
+	char *nbd_tls_key;	/* its private key (PEM) */
+	char *nbd_tls_ca;	/* CA for client certificates, optional */
+	char *nbd_tls_psk;	/* PSK file (psktool format), optional */
+	char *nbd_control;	/* control socket path */
+	bool nbd_version_exports; /* serve IMAGE@VERSION read-only exports */
+	uint32_t nbd_idle_timeout; /* seconds without a request, 0 = never */
+	uint32_t nbd_max_clients;  /* connections at once */
+	uint32_t nbd_workers;	/* disk I/O worker threads */
+
+	/* [iscsi] */
+	uint32_t iscsi_port;	/* TCP port, default 3260 */
+	char *iscsi_iqn;	/* target IQN prefix */
+
+	/* [bootd] (lanroot-bootd) */
+	char *bootd_interface;	/* interface to serve DHCP on */
+	char *bootd_dhcp;	/* off | full | proxy */
+	uint32_t bootd_http_port; /* default 80 */
+	char *bootd_tftp_root;	/* boot loaders and their modules */
+	char *bootd_control;	/* control socket path */
+};
+
+/**
+ * config_init() - fill @cfg with the built-in defaults.
+ */
+void config_init(struct lr_config *cfg);
+
+/**
+ * config_load() - config_init(), then read @path over the defaults.
+ * @path: the file; NULL reads CONFIG_DEFAULT_PATH if it exists (a missing
+ *        default file is not an error; a missing named file is).
+ * @err:  receives a one-line message for a person on failure.
+ * Return: 0, -ENOENT (named file missing), -EINVAL (syntax, unknown key,
+ * bad value; first error reported), or another -errno.
+ */
+int config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
+
+/**
+ * config_load_string() - as config_load() for text in memory; @name is the
+ * file name used in messages.  (Tests and the fuzzer use it.)
+ */
+int config_load_string(struct lr_config *cfg, const char *text, const char *name,
+		       char *err, size_t errlen);
+
+/**
+ * config_set() - set one key as the file would ("nbd", "port", "10810").
+ * Used for command-line overrides such as --state.  0 or -EINVAL (+ @err).
+ */
+int config_set(struct lr_config *cfg, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen);
+
+/**
+ * config_write_default() - write a commented config file with the current
+ * values of @cfg to @path (used by `lanroot init`).  0 or -errno.
+ */
+int config_write_default(const struct lr_config *cfg, const char *path);
+
+/** config_free() - free the strings held by @cfg. */
+void config_free(struct lr_config *cfg);
+
+#endif

@@ -1,0 +1,31 @@
+/* Stable event names.  Log shippers and /metrics key on these strings:
+ * never rename one; add new ones instead.  Grouped by the subject.
+ */
+#ifndef LR_EVENTS_H
+#define LR_EVENTS_H
+
+/* admin actions (lanroot) */
+#define EV_INIT			"lanroot.init"
+#define EV_IMAGE_IMPORT		"image.import"
+#define EV_IMAGE_IMPORT_FAIL	"image.import_failed"
+#define EV_IMAGE_PUBLISH	"image.publish"
+#define EV_IMAGE_ROLLBACK	"image.rollback"
+#define EV_IMAGE_DELETE		"image.delete"
+#define EV_IMAGE_GC		"image.gc"
+#define EV_IMAGE_VERIFY		"image.verify"
+#define EV_GROUP_ADD		"group.add"
+#define EV_GROUP_SET		"group.set"
+#define EV_GROUP_DELETE		"group.delete"
+#define EV_CLIENT_ADD		"client.add"
+#define EV_CLIENT_SET		"client.set"
+#define EV_CLIENT_DELETE	"client.delete"
+#define EV_CLIENT_RESET		"client.reset"
+#define EV_CLIENT_CAPTURE	"client.capture"
+
+/* daemons */
+#define EV_DAEMON_START		"daemon.start"
+#define EV_DAEMON_STOP		"daemon.stop"
+#define EV_DAEMON_RELOAD	"daemon.reload"
+#define EV_CONFIG_ERROR		"config.error"
+
+#endif

@@ -1,0 +1,219 @@
+/* The registry: images, versions, groups, clients and the audit trail, in
+ * one SQLite database (WAL mode) at STATE_DIR/registry.db.
+ *
+ * The schema is versioned (PRAGMA user_version) and upgraded by numbered
+ * migrations in registry.c.  Every function that changes something runs in
+ * a transaction that takes the write lock up front (BEGIN IMMEDIATE), so two
+ * `lanroot` processes never interleave a read-modify-write; a busy registry
+ * is waited for (busy timeout) rather than failing.
+ *
+ * Errors: functions return 0 or a negative errno and, for a person, leave a
+ * message in registry_error():
+ *   -ENOENT  no such image / version / group / client
+ *   -EEXIST  the name (or MAC) is taken
+ *   -EBUSY   still in use (the message says by which group)
+ *   -EINVAL  bad argument (the message says which)
+ *   -EIO     SQLite failed (the message carries SQLite's text)
+ */
+#ifndef LR_REGISTRY_H
+#define LR_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "parse.h"
+#include "mac.h"
+
+#define REG_NOTE_MAX 256
+#define REG_CMDLINE_MAX 1024
+#define REG_PATH_MAX 256
+#define REG_TIME_MAX 32
+
+/* Overlay modes, protocols, formats: stored as these strings. */
+#define MODE_VOLATILE "volatile"
+#define MODE_PERSISTENT "persistent"
+#define MODE_RESET_ON_BOOT "reset-on-boot"
+#define PROTO_NBD "nbd"
+#define PROTO_ISCSI "iscsi"
+
+bool mode_valid(const char *s);
+bool proto_valid(const char *s);
+
+struct registry;
+
+struct reg_image {
+	int64_t id;
+	char name[NAME_MAX_LEN + 1];
+	int published;		/* published version, 0 = none yet */
+	int latest;		/* highest version number, 0 = none */
+	int nversions;		/* versions present */
+	char created[REG_TIME_MAX];
+};
+
+struct reg_version {
+	char image[NAME_MAX_LEN + 1];
+	int version;		/* 1, 2, 3 … */
+	uint64_t size;		/* bytes of rootfs.img */
+	char sha256[65];	/* content digest, see digest.h */
+	char format[16];	/* ext4 | erofs | squashfs | raw */
+	char created[REG_TIME_MAX];
+	int parent;		/* version it was captured from, 0 = none */
+	char note[REG_NOTE_MAX];
+	char kernel[REG_PATH_MAX]; /* file name in the version dir, "" = none */
+	char initrd[REG_PATH_MAX]; /* file name in the version dir, "" = none */
+	bool published;		/* filled by reads: is the published one */
+};
+
+struct reg_group {
+	char name[NAME_MAX_LEN + 1];
+	char image[NAME_MAX_LEN + 1];
+	int version;		/* pinned version, 0 = follow the published one */
+	char mode[16];		/* MODE_* */
+	char proto[8];		/* PROTO_* */
+	char cmdline[REG_CMDLINE_MAX]; /* extra kernel command line */
+	char loader[32];	/* boot loader choice: auto | pxelinux | ipxe | grub */
+};
+
+struct reg_client {
+	char mac[MAC_STR_LEN];	/* canonical aa:bb:cc:dd:ee:ff */
+	char name[NAME_MAX_LEN + 1];
+	char group[NAME_MAX_LEN + 1];
+	char mode[16];		/* override, "" = the group's */
+	char cmdline[REG_CMDLINE_MAX]; /* appended to the group's, "" = none */
+	char created[REG_TIME_MAX];
+};
+
+/* What a client boots right now: client + group + image version, resolved. */
+struct reg_resolved {
+	struct reg_client client;
+	struct reg_group group;
+	struct reg_version version; /* the effective version */
+	char mode[16];		/* effective mode (client override or group) */
+	char cmdline[REG_CMDLINE_MAX * 2]; /* group cmdline + client cmdline */
+};
+
+/**
+ * registry_open() - open (creating and migrating as needed) the registry at
+ * @path.  A file that is not an SQLite database, or one from a newer
+ * lanroot, is refused with a message in @err.  Return 0 or -errno.
+ */
+int registry_open(const char *path, struct registry **out, char *err, size_t errlen);
+void registry_close(struct registry *reg);
+
+/** registry_error() - message for the last failure on @reg. */
+const char *registry_error(const struct registry *reg);
+
+/** registry_schema_version() - the schema version of an open registry. */
+int registry_schema_version(struct registry *reg);
+
+/**
+ * registry_begin()/registry_commit()/registry_rollback() - group several
+ * calls into one transaction (BEGIN IMMEDIATE).  Calls made inside do not
+ * open their own.  Return 0 or -errno.
+ */
+int registry_begin(struct registry *reg);
+int registry_commit(struct registry *reg);
+int registry_rollback(struct registry *reg);
+
+/**
+ * registry_audit() - record an admin action: who (the user name of the
+ * calling process, or $SUDO_USER), what (@action, an event name), and
+ * @detail (a JSON object as text, may be NULL).
+ */
+int registry_audit(struct registry *reg, const char *action, const char *detail);
+
+struct reg_audit {
+	int64_t id;
+	char at[REG_TIME_MAX];
+	char who[64];
+	char action[64];
+	char detail[1024];
+};
+/** registry_audit_list() - the last @limit entries, newest first. */
+int registry_audit_list(struct registry *reg, size_t limit, struct reg_audit **out, size_t *n);
+
+/* ---- images and versions ------------------------------------------- */
+
+int registry_image_get(struct registry *reg, const char *name, struct reg_image *out);
+int registry_image_list(struct registry *reg, struct reg_image **out, size_t *n);
+/** registry_image_delete() - remove an image with no versions left. */
+int registry_image_delete(struct registry *reg, const char *name);
+
+/**
+ * registry_version_add() - record a new version of @v->image (the image is
+ * created if new).  The version number is allocated here, inside the write
+ * lock: @v->version is ignored and the number given is returned in
+ * *@version.  The first version of an image is published at once.
+ * @reserve: call back with the number before the row is committed (to move
+ *           the version directory into place); if it fails, nothing is
+ *           recorded and its error is returned.  May be NULL.
+ */
+int registry_version_add(struct registry *reg, const struct reg_version *v,
+			 int (*reserve)(int version, void *arg), void *arg,
+			 int *version);
+int registry_version_get(struct registry *reg, const char *image, int version,
+			 struct reg_version *out);
+/** registry_version_list() - versions of @image, ascending. */
+int registry_version_list(struct registry *reg, const char *image,
+			  struct reg_version **out, size_t *n);
+/**
+ * registry_version_delete() - forget a version.  Refused (-EBUSY, message
+ * naming the group) while a group pins it or follows it as the published
+ * version, and refused for the published version itself.
+ */
+int registry_version_delete(struct registry *reg, const char *image, int version);
+
+/**
+ * registry_version_users() - names of the groups that boot @image@@version
+ * now (pinned, or following it as published), comma-separated in @out
+ * ("" = none).  Return 0 or -errno.
+ */
+int registry_version_users(struct registry *reg, const char *image, int version,
+			   char *out, size_t outlen);
+
+/**
+ * registry_publish() - make @version the published version of @image;
+ * groups that follow the image boot it from their next boot.  The previous
+ * one is remembered for rollback.
+ */
+int registry_publish(struct registry *reg, const char *image, int version);
+
+/**
+ * registry_rollback() - publish again the version published before the
+ * current one.  *@now receives it.  -ENOENT (with a message) if there is
+ * nothing to roll back to.
+ */
+int registry_rollback(struct registry *reg, const char *image, int *now);
+
+/* ---- groups ---------------------------------------------------------- */
+
+/** registry_group_add() - @g->image must exist; @g->version (if set) too. */
+int registry_group_add(struct registry *reg, const struct reg_group *g);
+int registry_group_get(struct registry *reg, const char *name, struct reg_group *out);
+int registry_group_list(struct registry *reg, struct reg_group **out, size_t *n);
+/** registry_group_set() - replace the group named @g->name with @g. */
+int registry_group_set(struct registry *reg, const struct reg_group *g);
+/** registry_group_delete() - refused (-EBUSY) while clients belong to it. */
+int registry_group_delete(struct registry *reg, const char *name);
+/** registry_group_version() - the version @g boots now (pinned or published). */
+int registry_group_version(struct registry *reg, const struct reg_group *g, int *version);
+
+/* ---- clients --------------------------------------------------------- */
+
+/** registry_client_add() - @c->mac canonical, @c->group must exist. */
+int registry_client_add(struct registry *reg, const struct reg_client *c);
+/** registry_client_get() - by name, or by MAC in any notation. */
+int registry_client_get(struct registry *reg, const char *name_or_mac, struct reg_client *out);
+int registry_client_list(struct registry *reg, struct reg_client **out, size_t *n);
+/** registry_client_set() - replace the client whose MAC is @c->mac. */
+int registry_client_set(struct registry *reg, const struct reg_client *c);
+int registry_client_delete(struct registry *reg, const char *name_or_mac);
+
+/**
+ * registry_client_resolve() - what the client boots now: its group, the
+ * effective image version, mode and command line.
+ */
+int registry_client_resolve(struct registry *reg, const char *name_or_mac,
+			    struct reg_resolved *out);
+
+#endif

@@ -1,0 +1,31 @@
+# tests/: integration tests (shell scripts driving real clients) and fuzzers.
+SH_TESTS = \
+	tests/test-help.sh
+TESTS += $(SH_TESTS)
+EXTRA_DIST += $(SH_TESTS) tests/functions.sh
+
+if ENABLE_FUZZING
+FUZZERS = tests/fuzz/fuzz-conf tests/fuzz/fuzz-mac tests/fuzz/fuzz-export \
+	tests/fuzz/fuzz-tar-member
+noinst_PROGRAMS += $(FUZZERS)
+FUZZ_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz-conf.c
+tests_fuzz_fuzz_conf_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_conf_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_conf_LDADD = images/libimages.la
+tests_fuzz_fuzz_mac_SOURCES = tests/fuzz/fuzz-mac.c
+tests_fuzz_fuzz_mac_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_mac_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_mac_LDADD = images/libimages.la
+tests_fuzz_fuzz_export_SOURCES = tests/fuzz/fuzz-export.c
+tests_fuzz_fuzz_export_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_export_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_export_LDADD = images/libimages.la
+tests_fuzz_fuzz_tar_member_SOURCES = tests/fuzz/fuzz-tar-member.c
+tests_fuzz_fuzz_tar_member_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_tar_member_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_tar_member_LDADD = images/libimages.la
+endif
+EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
+	tests/fuzz/fuzz-tar-member.c
