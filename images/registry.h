@@ -107,13 +107,18 @@ const char *registry_error(const struct registry *reg);
 int registry_schema_version(struct registry *reg);
 
 /**
- * registry_begin()/registry_commit()/registry_rollback() - group several
+ * registry_begin()/registry_commit()/registry_abort() - group several
  * calls into one transaction (BEGIN IMMEDIATE).  Calls made inside do not
- * open their own.  Return 0 or -errno.
+ * open their own.  Pairs nest (inner ones are SAVEPOINTs): an inner
+ * abort undoes only what was done since its begin; only the outermost
+ * commit makes anything durable.  A function that fails inside leaves the
+ * transaction as it was before the call.
+ * (The transaction abort is not called registry_rollback(): that name is
+ * the image rollback below.)  Return 0 or -errno.
  */
 int registry_begin(struct registry *reg);
 int registry_commit(struct registry *reg);
-int registry_rollback(struct registry *reg);
+int registry_abort(struct registry *reg);
 
 /**
  * registry_audit() - record an admin action: who (the user name of the
