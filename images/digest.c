@@ -1,1 +1,392 @@
-/* placeholder: being written */
+/* The chunked content digest of image files (see digest.h).
+ *
+ * Each 1 MiB chunk is hashed on its own (SHA-256, GnuTLS); the digest of the
+ * file is SHA-256 over the chunk digests in order.  Chunks may therefore be
+ * hashed in any order and on several threads, and a chunk of zeros has a
+ * digest known in advance, so holes cost nothing.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+
+#include "digest.h"
+#include "util.h"
+
+#define DIGEST_BYTES 32		/* SHA-256 output */
+#define DIGEST_MAX_THREADS 16	/* more threads than this only contend */
+#define DIGEST_PROGRESS_STEP (64ull * DIGEST_CHUNK) /* bytes between reports */
+
+struct digest {
+	uint64_t size;			/* bytes in the file */
+	uint64_t nchunks;		/* chunks, the last one may be short */
+	uint8_t (*sums)[DIGEST_BYTES];	/* digest of each chunk */
+	uint8_t *have;			/* 1 once chunk i has been fed */
+	pthread_mutex_t zero_lock;	/* guards the zero digest of the last chunk */
+	bool last_zero_known;		/* last_zero holds the short zero digest */
+	uint8_t last_zero[DIGEST_BYTES]; /* digest of a short chunk of zeros */
+};
+
+static pthread_once_t zero_once = PTHREAD_ONCE_INIT;
+static uint8_t zero_full[DIGEST_BYTES];	/* digest of DIGEST_CHUNK zero bytes */
+static int zero_full_rc;		/* 0, or -EIO if it could not be made */
+
+/**
+ * zeros_digest() - SHA-256 of @len zero bytes.
+ * Return: 0 or -EIO (GnuTLS failure) / -ENOMEM.
+ */
+static int zeros_digest(size_t len, uint8_t out[DIGEST_BYTES])
+{
+	void *zeros = calloc(1, len ? len : 1);
+	int rc = 0;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, zeros, len, out) < 0)
+		rc = -EIO;
+	free(zeros);
+	return rc;
+}
+
+/** zero_full_init() - compute the digest of a full chunk of zeros, once. */
+static void zero_full_init(void)
+{
+	zero_full_rc = zeros_digest(DIGEST_CHUNK, zero_full);
+}
+
+/** chunk_len() - length of chunk @index of @d. */
+static size_t chunk_len(const struct digest *d, uint64_t index)
+{
+	uint64_t start = index * DIGEST_CHUNK;
+	uint64_t left = d->size - start;
+
+	return left < DIGEST_CHUNK ? (size_t)left : DIGEST_CHUNK;
+}
+
+/**
+ * buf_is_zero() - whether @len bytes at @buf are all zero.  Comparing the
+ * buffer with itself shifted by one byte runs at memcmp speed.
+ */
+static bool buf_is_zero(const void *buf, size_t len)
+{
+	const unsigned char *b = buf;
+
+	if (len == 0)
+		return true;
+	return b[0] == 0 && memcmp(b, b + 1, len - 1) == 0;
+}
+
+struct digest *digest_new(uint64_t size)
+{
+	struct digest *d = xcalloc(1, sizeof(*d));
+
+	d->size = size;
+	d->nchunks = size / DIGEST_CHUNK + (size % DIGEST_CHUNK ? 1 : 0);
+	if (d->nchunks > SIZE_MAX / DIGEST_BYTES) {
+		free(d);
+		return NULL;
+	}
+	d->sums = xcalloc(d->nchunks ? d->nchunks : 1, DIGEST_BYTES);
+	d->have = xcalloc(d->nchunks ? d->nchunks : 1, 1);
+	pthread_mutex_init(&d->zero_lock, NULL);
+	return d;
+}
+
+void digest_free(struct digest *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_destroy(&d->zero_lock);
+	free(d->sums);
+	free(d->have);
+	free(d);
+}
+
+/**
+ * digest_chunk() - hash chunk @index of @d from @buf.
+ * @len: must be the chunk's length (DIGEST_CHUNK except maybe the last).
+ * Return: 0, -EINVAL (index or length wrong), -EIO (GnuTLS).
+ */
+int digest_chunk(struct digest *d, uint64_t index, const void *buf, size_t len)
+{
+	if (!d || index >= d->nchunks || len != chunk_len(d, index))
+		return -EINVAL;
+	if (buf_is_zero(buf, len))
+		return digest_zero_chunk(d, index);
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, d->sums[index]) < 0)
+		return -EIO;
+	d->have[index] = 1;
+	return 0;
+}
+
+/**
+ * digest_zero_chunk() - record chunk @index as all zeros.
+ * Return: 0, -EINVAL (index out of range), -EIO / -ENOMEM.
+ */
+int digest_zero_chunk(struct digest *d, uint64_t index)
+{
+	size_t len;
+	int rc = 0;
+
+	if (!d || index >= d->nchunks)
+		return -EINVAL;
+	len = chunk_len(d, index);
+	if (len == DIGEST_CHUNK) {
+		pthread_once(&zero_once, zero_full_init);
+		if (zero_full_rc < 0)
+			return zero_full_rc;
+		memcpy(d->sums[index], zero_full, DIGEST_BYTES);
+	} else {
+		/* Only the last chunk can be short: its own zero digest. */
+		pthread_mutex_lock(&d->zero_lock);
+		if (!d->last_zero_known) {
+			rc = zeros_digest(len, d->last_zero);
+			d->last_zero_known = (rc == 0);
+		}
+		if (rc == 0)
+			memcpy(d->sums[index], d->last_zero, DIGEST_BYTES);
+		pthread_mutex_unlock(&d->zero_lock);
+		if (rc < 0)
+			return rc;
+	}
+	d->have[index] = 1;
+	return 0;
+}
+
+/**
+ * digest_final() - SHA-256 over all chunk digests, as lowercase hex.
+ * Return: 0, -EINVAL if a chunk was never fed, -EIO (GnuTLS).
+ */
+int digest_final(struct digest *d, char out[DIGEST_HEX_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t sum[DIGEST_BYTES];
+	uint64_t i;
+
+	if (!d)
+		return -EINVAL;
+	for (i = 0; i < d->nchunks; i++)
+		if (!d->have[i])
+			return -EINVAL;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, d->sums, d->nchunks * DIGEST_BYTES, sum) < 0)
+		return -EIO;
+	for (i = 0; i < DIGEST_BYTES; i++) {
+		out[2 * i] = hex[sum[i] >> 4];
+		out[2 * i + 1] = hex[sum[i] & 0xf];
+	}
+	out[DIGEST_HEX_LEN] = '\0';
+	return 0;
+}
+
+/* ---- hashing a file ---------------------------------------------------- */
+
+/* Work shared by the threads that hash one file. */
+struct digest_job {
+	int fd;				/* the file, read with pread */
+	struct digest *d;		/* where chunk digests go */
+	const uint64_t *chunks;		/* indexes of chunks that hold data */
+	uint64_t nchunks;		/* entries in @chunks */
+	atomic_uint_fast64_t next;	/* next entry of @chunks to take */
+	atomic_uint_fast64_t done;	/* bytes hashed so far */
+	atomic_int rc;			/* first error, 0 if none */
+	const struct progress *p;	/* reported by the calling thread only */
+	uint64_t total;			/* bytes to hash, for progress */
+};
+
+/**
+ * digest_job_run() - take chunks from @job until none are left or an error
+ * happened; read and hash each.
+ * @report: whether this thread reports progress (the caller's thread).
+ * Return: 0 or -errno (also stored in @job->rc).
+ */
+static int digest_job_run(struct digest_job *job, bool report)
+{
+	uint64_t next_report = DIGEST_PROGRESS_STEP;
+	void *buf = malloc(DIGEST_CHUNK);
+	int rc = 0;
+
+	if (!buf) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	for (;;) {
+		uint64_t k, index, done;
+		size_t len;
+
+		if (atomic_load(&job->rc) < 0)
+			break;
+		k = atomic_fetch_add(&job->next, 1);
+		if (k >= job->nchunks)
+			break;
+		index = job->chunks[k];
+		len = chunk_len(job->d, index);
+		rc = pread_full(job->fd, buf, len, index * DIGEST_CHUNK);
+		if (rc < 0)
+			goto err;
+		rc = digest_chunk(job->d, index, buf, len);
+		if (rc < 0)
+			goto err;
+		done = atomic_fetch_add(&job->done, len) + len;
+		if (report && done >= next_report) {
+			progress_report(job->p, "hash", done, job->total);
+			next_report = done + DIGEST_PROGRESS_STEP;
+		}
+	}
+	free(buf);
+	return 0;
+err:
+	free(buf);
+	{
+		int expected = 0;
+
+		atomic_compare_exchange_strong(&job->rc, &expected, rc);
+	}
+	return rc;
+}
+
+/** digest_thread() - pthread entry for a helper thread of a job. */
+static void *digest_thread(void *arg)
+{
+	digest_job_run(arg, false);
+	return NULL;
+}
+
+/**
+ * data_chunks() - list the chunks of the file @fd (of @size bytes) that
+ * overlap a data extent, in order.  A file system without SEEK_DATA makes
+ * every chunk a data chunk.
+ * Return: 0 with *@out (caller frees) and *@n, or -errno.
+ */
+static int data_chunks(int fd, uint64_t size, uint64_t **out, uint64_t *n)
+{
+	uint64_t nchunks = size / DIGEST_CHUNK + (size % DIGEST_CHUNK ? 1 : 0);
+	uint64_t *list = xcalloc(nchunks ? nchunks : 1, sizeof(*list));
+	uint64_t count = 0, next_chunk = 0;
+	off_t pos = 0;
+	int rc;
+
+	while ((uint64_t)pos < size) {
+		off_t data = lseek(fd, pos, SEEK_DATA);
+		off_t hole;
+		uint64_t first, last, c;
+
+		if (data < 0 && errno == ENXIO)
+			break;		/* only a hole up to the end */
+		if (data < 0 && errno == EINVAL && pos == 0) {
+			data = 0;	/* no SEEK_DATA here: all data */
+			hole = (off_t)size;
+		} else if (data < 0) {
+			rc = -errno;
+			goto err;
+		} else {
+			hole = lseek(fd, data, SEEK_HOLE);
+			if (hole < 0) {
+				rc = -errno;
+				goto err;
+			}
+		}
+		if ((uint64_t)hole > size)
+			hole = (off_t)size;
+		if (hole <= data)
+			break;
+		first = (uint64_t)data / DIGEST_CHUNK;
+		last = ((uint64_t)hole - 1) / DIGEST_CHUNK;
+		if (first < next_chunk)
+			first = next_chunk;
+		for (c = first; c <= last && c < nchunks; c++)
+			list[count++] = c;
+		if (last + 1 > next_chunk)
+			next_chunk = last + 1;
+		pos = hole;
+	}
+	*out = list;
+	*n = count;
+	return 0;
+err:
+	free(list);
+	return rc;
+}
+
+/**
+ * digest_file() - digest of the open file @fd: chunks in holes get the zero
+ * digest without a read, the others are read and hashed on all cores.
+ * @p: progress ("hash", bytes of data hashed), may be NULL.
+ * Return: 0 with @out, or -errno.
+ */
+int digest_file(int fd, const struct progress *p, char out[DIGEST_HEX_LEN + 1])
+{
+	struct digest_job job = { .fd = fd, .p = p };
+	pthread_t threads[DIGEST_MAX_THREADS];
+	size_t nthreads = 0, want, i;
+	uint64_t *chunks = NULL;
+	struct digest *d = NULL;
+	struct stat stbuf;
+	long ncpu;
+	int rc;
+
+	if (fstat(fd, &stbuf) < 0)
+		return -errno;
+	if (!S_ISREG(stbuf.st_mode) && !S_ISBLK(stbuf.st_mode))
+		return -EINVAL;
+	d = digest_new((uint64_t)stbuf.st_size);
+	if (!d)
+		return -EFBIG;
+	rc = data_chunks(fd, (uint64_t)stbuf.st_size, &chunks, &job.nchunks);
+	if (rc < 0)
+		goto err;
+
+	/* Chunks that are not listed lie wholly in holes. */
+	{
+		uint64_t k = 0, c;
+
+		for (c = 0; c < d->nchunks; c++) {
+			if (k < job.nchunks && chunks[k] == c) {
+				k++;
+				continue;
+			}
+			rc = digest_zero_chunk(d, c);
+			if (rc < 0)
+				goto err;
+		}
+	}
+
+	job.d = d;
+	job.chunks = chunks;
+	job.total = 0;
+	for (i = 0; i < job.nchunks; i++)
+		job.total += chunk_len(d, chunks[i]);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	want = ncpu > 1 ? (size_t)ncpu : 1;
+	if (want > DIGEST_MAX_THREADS)
+		want = DIGEST_MAX_THREADS;
+	if (want > job.nchunks)
+		want = job.nchunks ? (size_t)job.nchunks : 1;
+	/* The calling thread is one of the workers. */
+	for (i = 1; i < want; i++) {
+		if (pthread_create(&threads[nthreads], NULL, digest_thread, &job) != 0)
+			break;		/* fewer threads is still correct */
+		nthreads++;
+	}
+	digest_job_run(&job, true);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	rc = atomic_load(&job.rc);
+	if (rc < 0)
+		goto err;
+	progress_report(p, "hash", job.total, job.total);
+	rc = digest_final(d, out);
+err:
+	free(chunks);
+	digest_free(d);
+	return rc;
+}
