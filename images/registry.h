@@ -36,8 +36,15 @@
 #define PROTO_NBD "nbd"
 #define PROTO_ISCSI "iscsi"
 
+/** mode_valid()/proto_valid() - @s is one of MODE_* / PROTO_* (NULL: no). */
 bool mode_valid(const char *s);
 bool proto_valid(const char *s);
+
+/* Group defaults: an empty mode, proto or loader given to group add/set
+ * means REG_DEFAULT_MODE, REG_DEFAULT_PROTO, REG_DEFAULT_LOADER. */
+#define REG_DEFAULT_MODE MODE_VOLATILE
+#define REG_DEFAULT_PROTO PROTO_NBD
+#define REG_DEFAULT_LOADER "auto"
 
 struct registry;
 
@@ -100,6 +107,14 @@ struct reg_resolved {
 int registry_open(const char *path, struct registry **out, char *err, size_t errlen);
 void registry_close(struct registry *reg);
 
+/**
+ * registry_set_busy_timeout() - how long a write waits for another
+ * process's lock before failing with -EBUSY ("registry is locked by
+ * another lanroot process").  Default 10000 ms.  Readers never wait
+ * (WAL).
+ */
+void registry_set_busy_timeout(struct registry *reg, int ms);
+
 /** registry_error() - message for the last failure on @reg. */
 const char *registry_error(const struct registry *reg);
 
@@ -134,7 +149,7 @@ struct reg_audit {
 	char action[64];
 	char detail[1024];
 };
-/** registry_audit_list() - the last @limit entries, newest first. */
+/** registry_audit_list() - the last @limit entries (0 = all), newest first. */
 int registry_audit_list(struct registry *reg, size_t limit, struct reg_audit **out, size_t *n);
 
 /* ---- images and versions ------------------------------------------- */
@@ -152,6 +167,15 @@ int registry_image_delete(struct registry *reg, const char *name);
  * @reserve: call back with the number before the row is committed (to move
  *           the version directory into place); if it fails, nothing is
  *           recorded and its error is returned.  May be NULL.
+ *           A failed reserve does not use up the number: the next add is
+ *           given the same one, so reserve must leave nothing behind.  A
+ *           number that was ever committed is never given out again, even
+ *           after that version is deleted.
+ *           Should the final COMMIT fail after reserve succeeded, the
+ *           error is returned and the caller undoes what reserve did.
+ * Checked: image name (name_valid), format (ext4|erofs|squashfs|raw),
+ * sha256 ("" or 64 lowercase hex digits), kernel/initrd (plain file names),
+ * every string's length against its field.  @v->created "" = now.
  */
 int registry_version_add(struct registry *reg, const struct reg_version *v,
 			 int (*reserve)(int version, void *arg), void *arg,
@@ -164,7 +188,9 @@ int registry_version_list(struct registry *reg, const char *image,
 /**
  * registry_version_delete() - forget a version.  Refused (-EBUSY, message
  * naming the group) while a group pins it or follows it as the published
- * version, and refused for the published version itself.
+ * version, and refused for the published version itself unless it is the
+ * image's last version (then the image is left with nothing published, and
+ * its next version is published at once).  Numbers are never reused.
  */
 int registry_version_delete(struct registry *reg, const char *image, int version);
 
@@ -192,7 +218,12 @@ int registry_rollback(struct registry *reg, const char *image, int *now);
 
 /* ---- groups ---------------------------------------------------------- */
 
-/** registry_group_add() - @g->image must exist; @g->version (if set) too. */
+/**
+ * registry_group_add() - @g->image must exist; @g->version (if set) too.
+ * Checked: name_valid(), mode/proto/loader (empty = the REG_DEFAULT_*),
+ * loader one of auto|pxelinux|ipxe|grub, cmdline length and no control
+ * characters (it is written into boot loader configs).
+ */
 int registry_group_add(struct registry *reg, const struct reg_group *g);
 int registry_group_get(struct registry *reg, const char *name, struct reg_group *out);
 int registry_group_list(struct registry *reg, struct reg_group **out, size_t *n);
@@ -205,12 +236,19 @@ int registry_group_version(struct registry *reg, const struct reg_group *g, int 
 
 /* ---- clients --------------------------------------------------------- */
 
-/** registry_client_add() - @c->mac canonical, @c->group must exist. */
+/**
+ * registry_client_add() - @c->group must exist.  @c->mac may be in any
+ * notation mac_parse() reads; it is stored canonical.  A client name may
+ * not itself read as a MAC address (lookups accept either).
+ */
 int registry_client_add(struct registry *reg, const struct reg_client *c);
 /** registry_client_get() - by name, or by MAC in any notation. */
 int registry_client_get(struct registry *reg, const char *name_or_mac, struct reg_client *out);
 int registry_client_list(struct registry *reg, struct reg_client **out, size_t *n);
-/** registry_client_set() - replace the client whose MAC is @c->mac. */
+/**
+ * registry_client_set() - replace the client whose MAC is @c->mac (any
+ * notation); @c->created is ignored (kept).
+ */
 int registry_client_set(struct registry *reg, const struct reg_client *c);
 int registry_client_delete(struct registry *reg, const char *name_or_mac);
 
