@@ -69,6 +69,12 @@ void config_init(struct lr_config *cfg);
  * @err:  receives a one-line message for a person on failure.
  * Return: 0, -ENOENT (named file missing), -EINVAL (syntax, unknown key,
  * bad value; first error reported), or another -errno.
+ * On failure @cfg is left empty (all NULL/zero, as after config_free()), so
+ * calling config_free() on it again is harmless but not required.
+ * A key given twice in the file is an error ("duplicate key 'port' in [nbd]
+ * (first set on line 4)"); leading white space on a line is ignored (there
+ * are no continuation lines); a line longer than inih's buffer (INI_MAX_LINE,
+ * about 200 characters) is an error.
  */
 int config_load(struct lr_config *cfg, const char *path, char *err, size_t errlen);
 
@@ -92,7 +98,7 @@ int config_set(struct lr_config *cfg, const char *section, const char *key,
  */
 int config_write_default(const struct lr_config *cfg, const char *path);
 
-/** config_free() - free the strings held by @cfg. */
+/** config_free() - free the strings held by @cfg and zero it (idempotent). */
 void config_free(struct lr_config *cfg);
 
 #endif

@@ -33,7 +33,17 @@ int evloop_del(struct evloop *loop, int fd);
  */
 struct ev_timer *evloop_timer_add(struct evloop *loop, uint64_t ms,
 				  uint64_t interval_ms, ev_timer_cb cb, void *arg);
-/** evloop_timer_del() - cancel and free a timer (safe inside its callback). */
+/**
+ * evloop_timer_set() - re-arm @t: first call after @ms (0 = at the next
+ * dispatch), then every @interval_ms if non-zero.  Works on a one-shot timer
+ * that has fired.  0 or -errno.
+ */
+int evloop_timer_set(struct ev_timer *t, uint64_t ms, uint64_t interval_ms);
+/**
+ * evloop_timer_del() - cancel and free a timer (safe inside its callback).
+ * A one-shot timer is not freed when it fires: it stays (disarmed) until
+ * evloop_timer_del() or evloop_free().
+ */
 void evloop_timer_del(struct evloop *loop, struct ev_timer *t);
 
 /**
@@ -44,9 +54,16 @@ int evloop_signal_add(struct evloop *loop, int signo, ev_signal_cb cb, void *arg
 
 /** evloop_run() - dispatch until evloop_stop().  0 or -errno. */
 int evloop_run(struct evloop *loop);
-/** evloop_run_once() - wait at most @timeout_ms and dispatch once. */
+/**
+ * evloop_run_once() - wait at most @timeout_ms (-1 = forever) and dispatch
+ * once.  Return: the number of ready events (0 on timeout or EINTR), or
+ * -errno.
+ */
 int evloop_run_once(struct evloop *loop, int timeout_ms);
-/** evloop_stop() - make evloop_run() return after the current dispatch. */
+/**
+ * evloop_stop() - make evloop_run() return after the current dispatch (or,
+ * when called outside evloop_run(), as soon as it is next called).
+ */
 void evloop_stop(struct evloop *loop);
 
 #endif

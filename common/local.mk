@@ -16,7 +16,7 @@ COMMON_TESTS = common/test-log common/test-util common/test-parse common/test-ma
 	common/test-token common/test-beneath common/test-evloop common/test-conf
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
-COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS)
+COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 COMMON_TEST_LDADD = common/libcommon.la $(CMOCKA_LIBS)
 common_test_log_CFLAGS = $(COMMON_TEST_CFLAGS)
 common_test_log_LDADD = $(COMMON_TEST_LDADD)

@@ -49,14 +49,16 @@ int log_parse_target(const char *name, enum log_target *out);
 int log_parse_level(const char *name, enum log_level *out);
 
 /**
- * log_set_stream() - send stderr-target output to @fp instead (tests).
+ * log_set_stream() - send stderr- and json-target output to @fp instead
+ * (tests); NULL means stderr again.
  */
 void log_set_stream(FILE *fp);
 
 /** log_msg() - a free-text line at @level, printf-style. */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 #define log_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
@@ -69,7 +71,10 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
  * @fmt:   a jansson json_pack() object format for the fields, e.g.
  *         "{s:s, s:i}", "image", name, "version", 3 — or NULL for none.
  *
- * The line always carries "ts" (RFC 3339, UTC), "prog" and "event".
+ * The line always carries "ts" (RFC 3339, UTC), "prog" and "event" (fields
+ * of those names are ignored).  Events are logged at the info level.  On the
+ * stderr target the line is "event=NAME key=value …" (strings with spaces,
+ * quotes or '=' are written as JSON strings).
  * A field format error is itself logged; it never aborts the caller.
  */
 void log_event(const char *event, const char *fmt, ...);

@@ -1,1 +1,385 @@
-int main(void) { return 77; } /* placeholder */
+/* Unit tests for common/util.c. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/** A scratch directory per test. */
+struct fixture {
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	strcpy(f->dir, "/tmp/test-util.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int rc = rm_rf(f->dir);
+
+	free(f);
+	return rc;
+}
+
+/** path_in() - "@dir/@name" (caller frees). */
+static char *path_in(struct fixture *f, const char *name)
+{
+	return xasprintf("%s/%s", f->dir, name);
+}
+
+/** write_file() - create @path holding @text. */
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_full(fd, text, strlen(text)), 0);
+	close(fd);
+}
+
+static void test_str_copy(void **state)
+{
+	char buf[6];
+
+	assert_int_equal(str_copy(buf, sizeof(buf), "abc"), 0);
+	assert_string_equal(buf, "abc");
+	assert_int_equal(str_copy(buf, sizeof(buf), "abcde"), 0);	/* exact fit */
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(str_copy(buf, sizeof(buf), "abcdef"), -ENAMETOOLONG);
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(str_copy(buf, sizeof(buf), ""), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(str_copy(buf, 0, "x"), -ENAMETOOLONG);
+	assert_int_equal(str_copy(buf, 1, "x"), -ENAMETOOLONG);
+	assert_string_equal(buf, "");
+}
+
+static void test_prefix_and_asprintf(void **state)
+{
+	char *s;
+
+	assert_true(str_has_prefix("image.import", "image."));
+	assert_true(str_has_prefix("abc", ""));
+	assert_true(str_has_prefix("abc", "abc"));
+	assert_false(str_has_prefix("ab", "abc"));
+	assert_false(str_has_prefix("xabc", "abc"));
+
+	s = xasprintf("%s-%d", "v", 42);
+	assert_string_equal(s, "v-42");
+	free(s);
+	s = xstrdup("");
+	assert_string_equal(s, "");
+	free(s);
+	s = xmalloc(0);		/* never NULL */
+	assert_non_null(s);
+	s = xrealloc(s, 100);
+	memset(s, 1, 100);
+	free(s);
+	s = xcalloc(3, 4);
+	assert_int_equal(s[11], 0);
+	free(s);
+}
+
+static void test_read_write_full(void **state)
+{
+	char buf[16];
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write_full(p[1], "hello", 5), 0);
+	assert_int_equal(write_full(p[1], "", 0), 0);
+	assert_int_equal(read_full(p[0], buf, 3), 0);
+	assert_memory_equal(buf, "hel", 3);
+	close(p[1]);
+	/* Two bytes left, three wanted: end of file first. */
+	assert_int_equal(read_full(p[0], buf, 3), -EIO);
+	close(p[0]);
+	assert_int_equal(read_full(-1, buf, 1), -EBADF);
+	assert_int_equal(write_full(-1, buf, 1), -EBADF);
+}
+
+static void test_pread_pwrite_full(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "p");
+	char buf[8];
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite_full(fd, "abcd", 4, 4096), 0);
+	assert_int_equal(pread_full(fd, buf, 4, 4096), 0);
+	assert_memory_equal(buf, "abcd", 4);
+	/* The hole reads as zeros. */
+	assert_int_equal(pread_full(fd, buf, 4, 0), 0);
+	assert_memory_equal(buf, "\0\0\0\0", 4);
+	/* Past the end. */
+	assert_int_equal(pread_full(fd, buf, 4, 4098), -EIO);
+	/* Offsets that off_t cannot hold. */
+	assert_int_equal(pread_full(fd, buf, 1, UINT64_MAX), -EINVAL);
+	assert_int_equal(pwrite_full(fd, buf, 2, (uint64_t)INT64_MAX), -EINVAL);
+	close(fd);
+	free(path);
+}
+
+static void test_file_write_atomic(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "conf");
+	char *missing = path_in(f, "no/such/dir/file");
+	struct stat st;
+	struct dirent *ent;
+	size_t len, entries = 0;
+	char *data;
+	DIR *d;
+
+	assert_int_equal(file_write_atomic(path, "one", 3, 0640), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(file_read_all(path, 100, &data, &len), 0);
+	assert_string_equal(data, "one");
+	free(data);
+
+	/* Replace with different contents and mode. */
+	assert_int_equal(file_write_atomic(path, "second", 6, 0600), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(file_read_all(path, 100, &data, &len), 0);
+	assert_string_equal(data, "second");
+	assert_int_equal(len, 6);
+	free(data);
+
+	/* Empty contents. */
+	assert_int_equal(file_write_atomic(path, "", 0, 0644), 0);
+	assert_int_equal(file_read_all(path, 100, &data, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(data, "");
+	free(data);
+
+	assert_int_equal(file_write_atomic(missing, "x", 1, 0644), -ENOENT);
+
+	/* No temporary file is left behind. */
+	d = opendir(f->dir);
+	assert_non_null(d);
+	while ((ent = readdir(d)))
+		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, ".."))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 1);
+	free(path);
+	free(missing);
+}
+
+static void test_file_read_all(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "r");
+	char *big = xmalloc(10001);
+	char *data = NULL;
+	size_t len;
+
+	memset(big, 'x', 10000);
+	big[10000] = '\0';
+	write_file(path, big);
+	assert_int_equal(file_read_all(path, 10000, &data, &len), 0);
+	assert_int_equal(len, 10000);
+	assert_int_equal(strlen(data), 10000);
+	free(data);
+	assert_int_equal(file_read_all(path, 9999, &data, &len), -EFBIG);
+	assert_int_equal(file_read_all(path, 0, &data, &len), -EFBIG);
+	free(path);
+
+	path = path_in(f, "missing");
+	assert_int_equal(file_read_all(path, 100, &data, &len), -ENOENT);
+	free(path);
+	/* A directory cannot be read. */
+	assert_int_equal(file_read_all(f->dir, 100, &data, &len), -EISDIR);
+	/* A file that does not say its size. */
+	assert_int_equal(file_read_all("/proc/self/stat", 65536, &data, &len), 0);
+	assert_true(len > 0);
+	free(data);
+	free(big);
+}
+
+static void test_mkdir_p(void **state)
+{
+	struct fixture *f = *state;
+	char *deep = path_in(f, "a/b//c/d/");
+	char *file = path_in(f, "file");
+	char *under = path_in(f, "file/sub");
+	char *check = path_in(f, "a/b/c/d");
+	struct stat st;
+
+	assert_int_equal(mkdir_p(deep, 0755), 0);
+	assert_int_equal(stat(check, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(mkdir_p(deep, 0755), 0);	/* exists: fine */
+	assert_int_equal(mkdir_p(f->dir, 0755), 0);
+	write_file(file, "x");
+	assert_int_equal(mkdir_p(file, 0755), -ENOTDIR);
+	assert_int_equal(mkdir_p(under, 0755), -ENOTDIR);
+	assert_int_equal(mkdir_p("", 0755), -ENOENT);
+	free(deep);
+	free(file);
+	free(under);
+	free(check);
+}
+
+static void test_rm_rf(void **state)
+{
+	struct fixture *f = *state;
+	char *tree = path_in(f, "tree");
+	char *outside = path_in(f, "outside");
+	char *keep = path_in(f, "outside/keep");
+	char *p;
+	struct stat st;
+	int i;
+
+	assert_int_equal(mkdir_p(outside, 0755), 0);
+	write_file(keep, "precious");
+
+	/* A nested tree with files, empty dirs and symlinks pointing out. */
+	p = path_in(f, "tree/a/b/c/d/e");
+	assert_int_equal(mkdir_p(p, 0755), 0);
+	free(p);
+	for (i = 0; i < 5; i++) {
+		p = xasprintf("%s/tree/a/b/f%d", f->dir, i);
+		write_file(p, "data");
+		free(p);
+	}
+	p = path_in(f, "tree/a/link-to-outside");
+	assert_int_equal(symlink(outside, p), 0);
+	free(p);
+	p = path_in(f, "tree/a/b/c/link-to-keep");
+	assert_int_equal(symlink(keep, p), 0);
+	free(p);
+	p = path_in(f, "tree/dangling");
+	assert_int_equal(symlink("/nonexistent/x", p), 0);
+	free(p);
+	/* A directory we may not write into still goes (we own it). */
+	p = path_in(f, "tree/a/b/c/d/e");
+	assert_int_equal(chmod(p, 0555), 0);
+	free(p);
+
+	assert_int_equal(rm_rf(tree), 0);
+	assert_int_equal(lstat(tree, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stat(keep, &st), 0);
+
+	/* A symlink given as the path is removed, not its target. */
+	p = path_in(f, "toplink");
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_equal(rm_rf(p), 0);
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(stat(keep, &st), 0);
+	free(p);
+
+	/* A plain file; a missing path. */
+	assert_int_equal(rm_rf(keep), 0);
+	assert_int_equal(stat(keep, &st), -1);
+	assert_int_equal(rm_rf(keep), 0);
+	assert_int_equal(rm_rf(""), -ENOENT);
+	free(tree);
+	free(outside);
+	free(keep);
+}
+
+static void test_fsync_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *missing = path_in(f, "missing");
+	char *file = path_in(f, "file");
+
+	assert_int_equal(fsync_dir(f->dir), 0);
+	assert_int_equal(fsync_dir(missing), -ENOENT);
+	write_file(file, "x");
+	assert_int_equal(fsync_dir(file), -ENOTDIR);
+	free(missing);
+	free(file);
+}
+
+static void test_now_rfc3339(void **state)
+{
+	char buf[32];
+	struct tm tm;
+	time_t t, now = time(NULL);
+	char *end;
+
+	now_rfc3339(buf);
+	assert_int_equal(strlen(buf), 20);
+	assert_int_equal(buf[4], '-');
+	assert_int_equal(buf[10], 'T');
+	assert_int_equal(buf[19], 'Z');
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	assert_non_null(end);
+	assert_int_equal(*end, '\0');
+	t = timegm(&tm);
+	assert_true(t >= now - 5 && t <= now + 5);
+}
+
+static void test_human_size(void **state)
+{
+	char buf[32];
+
+	human_size(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0 B");
+	human_size(1023, buf, sizeof(buf));
+	assert_string_equal(buf, "1023 B");
+	human_size(1024, buf, sizeof(buf));
+	assert_string_equal(buf, "1.0 KiB");
+	human_size(1536, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5 KiB");
+	/* Just below 1 MiB rounds up to it, not to "1024.0 KiB". */
+	human_size(1048575, buf, sizeof(buf));
+	assert_string_equal(buf, "1.0 MiB");
+	human_size(4ULL << 30, buf, sizeof(buf));
+	assert_string_equal(buf, "4.0 GiB");
+	human_size(UINT64_MAX, buf, sizeof(buf));
+	assert_string_equal(buf, "16.0 EiB");
+	/* A small buffer is truncated, never overrun. */
+	human_size(1536, buf, 4);
+	assert_string_equal(buf, "1.5");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_copy),
+		cmocka_unit_test(test_prefix_and_asprintf),
+		cmocka_unit_test(test_read_write_full),
+		cmocka_unit_test_setup_teardown(test_pread_pwrite_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_write_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_read_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rm_rf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fsync_dir, setup, teardown),
+		cmocka_unit_test(test_now_rfc3339),
+		cmocka_unit_test(test_human_size),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

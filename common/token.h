@@ -38,7 +38,8 @@ int secret_create(const char *path);
 
 /**
  * secret_load() - read the secret at @path into @key.  Refuses a file that
- * is readable by group or others (-EPERM) or of the wrong size (-EINVAL).
+ * group or others have any permission on (-EPERM), a symlink (-ELOOP), or a
+ * file that is not a regular file of exactly SECRET_LEN bytes (-EINVAL).
  * Return 0 or -errno.
  */
 int secret_load(const char *path, uint8_t key[SECRET_LEN]);

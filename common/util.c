@@ -468,27 +468,33 @@ out:
 }
 
 /**
- * rm_rf_at() - remove @name in @dirfd and everything below it.  Directories
+ * rm_rf_at() - remove @name in @parentfd and everything below it.  Directories
  * are opened with O_NOFOLLOW relative to their parent, so a symlink is only
  * ever removed itself, never followed.
- * @dirfd: parent directory (or AT_FDCWD)
- * @name:  entry to remove
+ * @parentfd: parent directory (or AT_FDCWD)
+ * @name:     entry to remove
  * Return: 0 (also when @name does not exist) or -errno.
  */
-static int rm_rf_at(int dirfd, const char *name)
+static int rm_rf_at(int parentfd, const char *name)
 {
 	struct dirent *ent;
 	DIR *dir;
-	int fd, rc = 0;
+	int fd, unlink_err, rc = 0;
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+	if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
 		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -errno;
+	/* Directories give EISDIR (EPERM on some file systems). */
+	unlink_err = errno;
+	if (unlink_err != EISDIR && unlink_err != EPERM)
+		return -unlink_err;
 
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		/* Not a directory after all: report why unlink failed. */
+		return (errno == ENOTDIR || errno == ELOOP) ? -unlink_err : -errno;
+	}
 	dir = fdopendir(fd);
 	if (!dir) {
 		rc = -errno;
@@ -514,7 +520,7 @@ static int rm_rf_at(int dirfd, const char *name)
 	closedir(dir);
 	if (rc < 0)
 		return rc;
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
 }

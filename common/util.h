@@ -51,7 +51,10 @@ int file_read_all(const char *path, size_t max, char **data, size_t *len);
 /** mkdir_p() - create @path and its parents with @mode.  Return 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 
-/** rm_rf() - remove @path recursively (never follows symlinks). 0 or -errno. */
+/**
+ * rm_rf() - remove @path recursively (never follows symlinks; a symlink is
+ * removed itself).  A missing @path is not an error.  0 or -errno.
+ */
 int rm_rf(const char *path);
 
 /** fsync_dir() - fsync the directory @path.  Return 0 or -errno. */
@@ -60,7 +63,7 @@ int fsync_dir(const char *path);
 /** now_rfc3339() - current UTC time as "2026-11-25T12:00:00Z". */
 void now_rfc3339(char out[32]);
 
-/** human_size() - 1536 → "1.5 KiB" into @out. */
+/** human_size() - 1536 → "1.5 KiB", 512 → "512 B", 4 GiB → "4.0 GiB" into @out. */
 void human_size(uint64_t bytes, char *out, size_t size);
 
 #endif
