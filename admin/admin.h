@@ -30,6 +30,7 @@ struct admin {
 	bool quiet;			/* -q: no progress bar, no chatter */
 	struct lr_config cfg;		/* loaded config (+ overrides) */
 	struct store *st;		/* opened by admin_open_store() */
+	bool cfg_loaded;		/* admin_load_config() has run */
 };
 
 /* A subcommand: argv[0] is its own name ("import"). */
@@ -84,5 +85,66 @@ int cmd_image(struct admin *a, int argc, char **argv);
 int cmd_group(struct admin *a, int argc, char **argv);
 int cmd_client(struct admin *a, int argc, char **argv);
 int cmd_status(struct admin *a, int argc, char **argv);
+int cmd_overlay(struct admin *a, int argc, char **argv);
+
+/* ---- added by the admin helper (add-only) ------------------------------ */
+
+#include <getopt.h>
+
+/**
+ * admin_load_config() - load the config (a->config_path, or the default
+ * file) into a->cfg, apply --state, and set up logging.  Runs once; later
+ * calls return at once.  Commands call it when they need the config, so
+ * `--help` works without one.  Return 0, or -1 after printing why.
+ * @missing_ok: a missing -c file is not an error (for `lanroot init`,
+ *              which writes it); the built-in defaults are used.
+ */
+int admin_load_config(struct admin *a, bool missing_ok);
+
+/**
+ * admin_getopt() - getopt_long() for a subcommand named @cmd ("lanroot
+ * image import").  Unknown options and missing arguments print a usage
+ * error and return '?'; otherwise as getopt_long (-1 at the end).  The
+ * option scan is reset by admin_dispatch() before each subcommand.
+ */
+int admin_getopt(int argc, char **argv, const char *shortopts,
+		 const struct option *longopts, const char *cmd);
+
+/**
+ * admin_opts_json() - the option loop of a command whose only options are
+ * --json and --help.  Return -1 to go on (*@json set), else the exit
+ * status to return (help printed, or a usage error).
+ */
+int admin_opts_json(int argc, char **argv, const char *cmd, const char *usage, bool *json);
+
+/** admin_opts_help() - the same for a command with no options but --help. */
+int admin_opts_help(int argc, char **argv, const char *cmd, const char *usage);
+
+/** admin_help() - print @usage on stdout → EXIT_OK. */
+int admin_help(const char *usage);
+
+/** admin_parse_version() - "1".."INT_MAX" → *@out, else usage error (-1). */
+int admin_parse_version(const char *cmd, const char *s, int *out);
+
+/** admin_read_only_format() - squashfs and erofs cannot take writes. */
+bool admin_read_only_format(const char *format);
+
+/** admin_writable_mode() - modes that write to a server-side overlay. */
+bool admin_writable_mode(const char *mode);
+
+/* What answers on lanroot-blockd's control socket (cfg.nbd_control). */
+enum blockd_state {
+	BLOCKD_ABSENT = 0,	/* no socket: not running */
+	BLOCKD_STALE,		/* a socket file nobody accepts on */
+	BLOCKD_RUNNING,		/* something accepted the connection */
+};
+/** admin_blockd_probe() - connect to blockd's control socket and hang up. */
+enum blockd_state admin_blockd_probe(struct admin *a);
+
+/** admin_plural() - whether a list of names ("a, b", "a and 2 more") has several. */
+bool admin_plural(const char *names);
+
+/** admin_say() - an informational line on stdout, unless -q. */
+void admin_say(struct admin *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

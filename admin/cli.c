@@ -1,1 +1,684 @@
-/* placeholder: being written */
+/* Helpers shared by the `lanroot` subcommands: dispatch, option parsing,
+ * messages, JSON output, the progress bar, auditing, and the JSON shapes
+ * of versions, groups and clients.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "capture.h"
+#include "events.h"
+#include "export.h"
+#include "log.h"
+#include "overlay.h"
+#include "parse.h"
+#include "registry.h"
+#include "util.h"
+
+/* Redraw the progress bar at most this often (10 times a second). */
+#define PROGRESS_REDRAW_NS 100000000LL
+/* Cells of the bar between the brackets. */
+#define PROGRESS_BAR_WIDTH 20
+/* Longest event field list passed to log_event() (see admin_audit()). */
+#define AUDIT_EVENT_FIELDS 8
+
+/** short_cmd() - "lanroot image import" → "image import" for messages. */
+static const char *short_cmd(const char *cmd)
+{
+	return str_has_prefix(cmd, "lanroot ") ? cmd + strlen("lanroot ") : cmd;
+}
+
+/**
+ * admin_dispatch() - run the subcommand named argv[0] of @cmds.
+ * @a:      the tool's state
+ * @prefix: "lanroot image", for messages and help
+ * @cmds:   NULL-terminated table
+ * @argc, @argv: argv[0] is the subcommand's name
+ *
+ * "--help", "-h" and "help" list the subcommands.  The option scanner is
+ * reset so the subcommand parses its own argv from the start.
+ * Return: the subcommand's exit status, or EXIT_USAGE.
+ */
+int admin_dispatch(struct admin *a, const char *prefix, const struct admin_cmd *cmds,
+		   int argc, char **argv)
+{
+	const struct admin_cmd *c;
+
+	if (argc < 1)
+		return admin_usage_error(prefix, "%s: missing command", short_cmd(prefix));
+	if (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		printf("Usage: %s COMMAND [ARGS...]\n\nCommands:\n", prefix);
+		for (c = cmds; c->name; c++)
+			printf("  %-10s %s\n", c->name, c->summary);
+		printf("\nRun '%s COMMAND --help' for a command's options.\n", prefix);
+		return EXIT_OK;
+	}
+	for (c = cmds; c->name; c++) {
+		if (!strcmp(c->name, argv[0])) {
+			optind = 0;
+			return c->fn(a, argc, argv);
+		}
+	}
+	if (!strcmp(prefix, "lanroot"))
+		return admin_usage_error(prefix, "unknown command '%s'", argv[0]);
+	return admin_usage_error(prefix, "%s: unknown command '%s'", short_cmd(prefix),
+				 argv[0]);
+}
+
+/**
+ * log_target_of() - the log target named in the config, stderr if unknown
+ * (the config parser has already checked the value).
+ */
+static enum log_target log_target_of(const char *name)
+{
+	enum log_target t = LOG_TARGET_STDERR;
+
+	if (name)
+		log_parse_target(name, &t);
+	return t;
+}
+
+/**
+ * admin_load_config() - see admin.h.
+ *
+ * Logging: the tool prints its own results for a person, so on the stderr
+ * target only warnings and errors are shown (events of a change then go to
+ * the registry's audit table only); with log = syslog or json every event
+ * is emitted at the configured level.
+ */
+int admin_load_config(struct admin *a, bool missing_ok)
+{
+	char err[512], cwd[PATH_MAX], *state;
+	enum log_target target;
+	enum log_level level = LOG_LVL_INFO;
+	int rc;
+
+	if (a->cfg_loaded)
+		return 0;
+	config_free(&a->cfg);	/* main() filled in the defaults */
+	rc = config_load(&a->cfg, a->config_path, err, sizeof(err));
+	if (rc == -ENOENT && missing_ok) {
+		config_free(&a->cfg);
+		config_init(&a->cfg);
+	} else if (rc < 0) {
+		config_free(&a->cfg);
+		config_init(&a->cfg);
+		a->cfg_loaded = true;
+		admin_error("%s", err);
+		return -1;
+	}
+	a->cfg_loaded = true;
+	if (a->state_override) {
+		/* Relative to where the command runs, written as such by init. */
+		if (a->state_override[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			state = xasprintf("%s/%s", cwd, a->state_override);
+		else
+			state = xstrdup(a->state_override);
+		rc = config_set(&a->cfg, "lanroot", "state_dir", state, err, sizeof(err));
+		free(state);
+		if (rc < 0) {
+			admin_error("--state: %s", err);
+			return -1;
+		}
+	}
+	target = log_target_of(a->cfg.log);
+	if (a->cfg.log_level)
+		log_parse_level(a->cfg.log_level, &level);
+	if (target == LOG_TARGET_STDERR && level > LOG_LVL_WARN)
+		level = LOG_LVL_WARN;
+	log_init("lanroot", target, level);
+	return 0;
+}
+
+/**
+ * admin_open_store() - open the store named by the config into a->st.
+ * Return 0, or -1 after printing why (e.g. "run lanroot init").
+ */
+int admin_open_store(struct admin *a)
+{
+	char err[512];
+	int rc;
+
+	if (a->st)
+		return 0;
+	if (admin_load_config(a, false) < 0)
+		return -1;
+	rc = store_open(a->cfg.state_dir, &a->st, err, sizeof(err));
+	if (rc < 0) {
+		a->st = NULL;
+		admin_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * admin_usage_error() - a command-line mistake: the message, then where
+ * to read the synopsis.  Return EXIT_USAGE.
+ */
+int admin_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lanroot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry '%s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+/** admin_error() - "lanroot: MSG" on stderr.  Return EXIT_FAIL. */
+int admin_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lanroot: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+/** admin_plural() - "a, b" and "a and 2 more" name several, "a" one. */
+bool admin_plural(const char *names)
+{
+	return strchr(names, ',') || strstr(names, " more");
+}
+
+/** admin_say() - an informational line on stdout unless -q. */
+void admin_say(struct admin *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/** admin_help() - print a command's usage text on stdout.  EXIT_OK. */
+int admin_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return EXIT_OK;
+}
+
+/**
+ * admin_getopt() - getopt_long() with lanroot's messages; see admin.h.
+ */
+int admin_getopt(int argc, char **argv, const char *shortopts,
+		 const struct option *longopts, const char *cmd)
+{
+	char spec[64];
+	int c;
+
+	/* A leading ':' tells a missing argument (':') from an unknown option. */
+	snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == ':') {
+		admin_usage_error(cmd, "%s: option '%s' needs a value", short_cmd(cmd),
+				  argv[optind - 1]);
+		return '?';
+	}
+	if (c == '?') {
+		if (optopt)
+			admin_usage_error(cmd, "%s: unknown option '-%c'", short_cmd(cmd),
+					  optopt);
+		else
+			admin_usage_error(cmd, "%s: unknown option '%s'", short_cmd(cmd),
+					  argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+/** admin_opts_json() - see admin.h. */
+int admin_opts_json(int argc, char **argv, const char *cmd, const char *usage, bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = false;
+	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
+		switch (c) {
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			return admin_help(usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/** admin_opts_help() - see admin.h. */
+int admin_opts_help(int argc, char **argv, const char *cmd, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1)
+		return c == 'h' ? admin_help(usage) : EXIT_USAGE;
+	return -1;
+}
+
+/** admin_parse_version() - a version number argument; see admin.h. */
+int admin_parse_version(const char *cmd, const char *s, int *out)
+{
+	if (parse_int(s, 1, INT32_MAX, out) < 0) {
+		admin_usage_error(cmd, "%s: invalid version '%s': expected a number from 1",
+				  short_cmd(cmd), s);
+		return -1;
+	}
+	return 0;
+}
+
+/** admin_read_only_format() - squashfs and erofs take no writes. */
+bool admin_read_only_format(const char *format)
+{
+	return !strcmp(format, "squashfs") || !strcmp(format, "erofs");
+}
+
+/** admin_writable_mode() - persistent and reset-on-boot keep a server-side overlay. */
+bool admin_writable_mode(const char *mode)
+{
+	return !strcmp(mode, MODE_PERSISTENT) || !strcmp(mode, MODE_RESET_ON_BOOT);
+}
+
+/**
+ * admin_blockd_probe() - whether lanroot-blockd answers on its control
+ * socket.  Connecting and hanging up is enough today; the session query
+ * comes with the block server (issue 3).
+ */
+enum blockd_state admin_blockd_probe(struct admin *a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	enum blockd_state state = BLOCKD_STALE;
+	int fd;
+
+	if (!a->cfg.nbd_control || !*a->cfg.nbd_control)
+		return BLOCKD_ABSENT;
+	if (stat(a->cfg.nbd_control, &sb) < 0)
+		return BLOCKD_ABSENT;
+	if (str_copy(sa.sun_path, sizeof(sa.sun_path), a->cfg.nbd_control) < 0)
+		return BLOCKD_STALE;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return BLOCKD_STALE;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		state = BLOCKD_RUNNING;
+	close(fd);
+	return state;
+}
+
+/**
+ * admin_print_json() - print @j (reference stolen) on stdout, indented,
+ * with a final newline.  Return EXIT_OK, or EXIT_FAIL if it could not be
+ * rendered.
+ */
+int admin_print_json(json_t *j)
+{
+	char *s;
+
+	if (!j)
+		return admin_error("out of memory rendering JSON");
+	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return admin_error("out of memory rendering JSON");
+	puts(s);
+	free(s);
+	if (fflush(stdout) != 0)
+		return admin_error("writing output: %s", strerror(errno));
+	return EXIT_OK;
+}
+
+/* ---- progress bar ------------------------------------------------------- */
+
+/* State of the one bar a command draws (callbacks may come from threads). */
+static struct {
+	pthread_mutex_t lock;
+	bool drawn;			/* something is on the line */
+	long long last_ns;		/* monotonic time of the last draw */
+	char what[16];			/* phase of the last draw */
+} bar = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/** monotonic_ns() - CLOCK_MONOTONIC in nanoseconds. */
+static long long monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/**
+ * progress_draw() - progress_fn that redraws "[#####     ] 45% copy
+ * 1.2 GiB/2.0 GiB" on stderr, at most 10 times a second (a new phase or
+ * the end of one is always drawn; the end of a phase is then erased).
+ */
+static void progress_draw(const char *what, uint64_t done, uint64_t total, void *arg)
+{
+	char cells[PROGRESS_BAR_WIDTH + 1];
+	char hdone[32], htotal[32];
+	long long now = monotonic_ns();
+	bool new_phase;
+	unsigned pct = 0, fill;
+
+	(void)arg;
+	pthread_mutex_lock(&bar.lock);
+	new_phase = strncmp(bar.what, what ? what : "", sizeof(bar.what) - 1) != 0;
+	if (!new_phase && done != total && now - bar.last_ns < PROGRESS_REDRAW_NS)
+		goto out;
+	bar.last_ns = now;
+	str_copy(bar.what, sizeof(bar.what), what ? what : "");
+	if (total) {
+		if (done > total)
+			done = total;
+		pct = (unsigned)((double)done * 100.0 / (double)total);
+	}
+	fill = pct * PROGRESS_BAR_WIDTH / 100;
+	memset(cells, '#', fill);
+	memset(cells + fill, ' ', PROGRESS_BAR_WIDTH - fill);
+	cells[PROGRESS_BAR_WIDTH] = '\0';
+	human_size(done, hdone, sizeof(hdone));
+	if (total) {
+		human_size(total, htotal, sizeof(htotal));
+		fprintf(stderr, "\r\033[K[%s] %3u%% %s %s/%s", cells, pct, bar.what, hdone,
+			htotal);
+	} else {
+		fprintf(stderr, "\r\033[K%s %s", bar.what, hdone);
+	}
+	bar.drawn = true;
+	/* A finished phase leaves a clean line for whatever is printed next
+	 * (the libraries' warnings go straight to stderr). */
+	if (total && done == total) {
+		fputs("\r\033[K", stderr);
+		bar.drawn = false;
+	}
+	fflush(stderr);
+out:
+	pthread_mutex_unlock(&bar.lock);
+}
+
+/** admin_progress() - a bar on stderr if it is a tty and not -q, else none. */
+struct progress admin_progress(struct admin *a)
+{
+	struct progress p = { NULL, NULL };
+
+	if (!a->quiet && isatty(STDERR_FILENO)) {
+		p.fn = progress_draw;
+		p.arg = a;
+	}
+	return p;
+}
+
+/** admin_progress_done() - end the bar's line if one was drawn. */
+void admin_progress_done(struct admin *a)
+{
+	(void)a;
+	pthread_mutex_lock(&bar.lock);
+	if (bar.drawn)
+		fputs("\r\033[K", stderr);
+	bar.drawn = false;
+	bar.what[0] = '\0';
+	bar.last_ns = 0;
+	pthread_mutex_unlock(&bar.lock);
+}
+
+/* ---- audit --------------------------------------------------------------- */
+
+/**
+ * admin_audit() - record a change: a row in the registry's audit table and
+ * an event line (events.h name).  @detail is a JSON object whose reference
+ * is stolen (may be NULL); its first AUDIT_EVENT_FIELDS fields become the
+ * event's fields, all of it goes to the audit row.  Failures to audit are
+ * warned about, never fatal: the change itself is done.
+ */
+void admin_audit(struct admin *a, const char *event, json_t *detail)
+{
+	const char *keys[AUDIT_EVENT_FIELDS] = { 0 };
+	json_t *vals[AUDIT_EVENT_FIELDS] = { 0 };
+	const char *key;
+	json_t *val;
+	char *text = NULL;
+	size_t n = 0, i;
+
+	if (detail && json_is_object(detail)) {
+		text = json_dumps(detail, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_object_foreach(detail, key, val) {
+			if (n == AUDIT_EVENT_FIELDS)
+				break;
+			keys[n] = key;
+			vals[n] = val;
+			n++;
+		}
+	}
+	for (i = n; i < AUDIT_EVENT_FIELDS; i++)
+		keys[i] = "";	/* skipped: value NULL with the '*' modifier */
+	if (a->st && registry_audit(a->st->reg, event, text) < 0)
+		log_warn("could not write the audit record for %s: %s", event,
+			 registry_error(a->st->reg));
+	log_event(event, "{s:O*, s:O*, s:O*, s:O*, s:O*, s:O*, s:O*, s:O*}",
+		  keys[0], vals[0], keys[1], vals[1], keys[2], vals[2], keys[3], vals[3],
+		  keys[4], vals[4], keys[5], vals[5], keys[6], vals[6], keys[7], vals[7]);
+	free(text);
+	json_decref(detail);
+}
+
+/* ---- JSON shapes ----------------------------------------------------------- */
+
+/** json_str_or_null() - "" becomes null. */
+static json_t *json_str_or_null(const char *s)
+{
+	return *s ? json_string(s) : json_null();
+}
+
+/**
+ * admin_json_version() - a version as JSON: image, version, size, sha256,
+ * format, created, parent (null for none), note, kernel, initrd, published.
+ */
+json_t *admin_json_version(const struct reg_version *v)
+{
+	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b}",
+			 "image", v->image,
+			 "version", v->version,
+			 "size", (json_int_t)v->size,
+			 "sha256", v->sha256,
+			 "format", v->format,
+			 "created", v->created,
+			 "parent", v->parent ? json_integer(v->parent) : json_null(),
+			 "note", v->note,
+			 "kernel", json_str_or_null(v->kernel),
+			 "initrd", json_str_or_null(v->initrd),
+			 "published", v->published);
+}
+
+/**
+ * admin_json_group() - a group as JSON: its settings, "version" (the pinned
+ * one or null when it follows the published one), "boots" (the version it
+ * boots now, null if none) and "clients" (names).
+ */
+json_t *admin_json_group(struct admin *a, const struct reg_group *g)
+{
+	struct reg_client *cl = NULL;
+	size_t ncl = 0, i;
+	json_t *clients, *j;
+	int boots = 0;
+
+	clients = json_array();
+	if (registry_client_list(a->st->reg, &cl, &ncl) == 0) {
+		for (i = 0; i < ncl; i++)
+			if (!strcmp(cl[i].group, g->name))
+				json_array_append_new(clients, json_string(cl[i].name));
+		free(cl);
+	}
+	if (registry_group_version(a->st->reg, g, &boots) < 0)
+		boots = 0;
+	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:o}",
+		      "name", g->name,
+		      "image", g->image,
+		      "version", g->version ? json_integer(g->version) : json_null(),
+		      "follows", g->version ? "pinned" : "published",
+		      "boots", boots ? json_integer(boots) : json_null(),
+		      "mode", g->mode,
+		      "proto", g->proto,
+		      "cmdline", g->cmdline,
+		      "loader", g->loader,
+		      "clients", clients);
+	return j;
+}
+
+/**
+ * client_root_url() - the root= value bootd puts on the client's kernel
+ * command line.  NBD: export_root_url(server_address, nbd_port, export).
+ * iSCSI (served from issue 3/5 on): the kernel's iscsi root syntax
+ * "iscsi:HOST::PORT:0:IQN:CLIENTNAME", the target being the configured IQN
+ * prefix + ":" + the client's name.  0 or -errno.
+ */
+static int client_root_url(struct admin *a, const struct reg_resolved *r, const char *export,
+			   char *out, size_t outlen)
+{
+	const char *host = a->cfg.server_address ? a->cfg.server_address : "";
+	bool v6 = strchr(host, ':') != NULL;
+	int n;
+
+	if (strcmp(r->group.proto, PROTO_ISCSI) != 0)
+		return export_root_url(host, a->cfg.nbd_port, export, out, outlen);
+	n = snprintf(out, outlen, "iscsi:%s%s%s::%u:0:%s:%s", v6 ? "[" : "", host,
+		     v6 ? "]" : "", a->cfg.iscsi_port,
+		     a->cfg.iscsi_iqn ? a->cfg.iscsi_iqn : "", r->client.name);
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+/**
+ * client_overlay_json() - {"exists", "path", "data_bytes", "clusters",
+ * "stale"} for a client whose mode keeps a server-side overlay.  "stale"
+ * is true when the overlay was made over another base version than the one
+ * the client boots now (blockd will refuse it; `client reset` clears it).
+ */
+static json_t *client_overlay_json(struct admin *a, const struct reg_resolved *r)
+{
+	struct overlay *ov = NULL;
+	struct overlay_stats os;
+	struct stat sb;
+	char err[256];
+	char *dir, *map, *data;
+	bool exists;
+	json_t *j;
+	int rc;
+
+	dir = store_overlay_dir(a->st, r->client.mac);
+	map = xasprintf("%s/map", dir);
+	data = xasprintf("%s/data", dir);
+	exists = stat(map, &sb) == 0;
+	j = json_pack("{s:b, s:s}", "exists", exists, "path", dir);
+	if (exists) {
+		rc = client_overlay_open(a->st, r, OVERLAY_READONLY, &ov, err, sizeof(err));
+		if (rc == 0) {
+			overlay_stats(ov, &os);
+			json_object_set_new(j, "data_bytes", json_integer((json_int_t)os.data_bytes));
+			json_object_set_new(j, "clusters", json_integer((json_int_t)os.data));
+			json_object_set_new(j, "stale", json_false());
+			overlay_close(ov);
+		} else {
+			json_object_set_new(j, "data_bytes",
+					    json_integer(stat(data, &sb) == 0 ?
+							 (json_int_t)sb.st_size : 0));
+			json_object_set_new(j, "stale", json_boolean(rc == -ESTALE));
+			if (rc != -ESTALE)
+				json_object_set_new(j, "error", json_string(err));
+		}
+	} else {
+		json_object_set_new(j, "data_bytes", json_integer(0));
+	}
+	free(map);
+	free(data);
+	free(dir);
+	return j;
+}
+
+/**
+ * admin_json_client() - what `client show --json` prints: the client, the
+ * group, image version, mode and protocol it boots, its command line, its
+ * export name and root URL (exactly what bootd will put on the kernel
+ * command line), and its overlay (null for volatile clients, which write
+ * nothing on the server).  Returns NULL (after printing why) on failure.
+ */
+json_t *admin_json_client(struct admin *a, const struct reg_client *c)
+{
+	struct reg_resolved *r;
+	char export[EXPORT_NAME_MAX];
+	char root[EXPORT_NAME_MAX + 512];
+	json_t *j = NULL;
+	int rc;
+
+	r = xcalloc(1, sizeof(*r));
+	rc = registry_client_resolve(a->st->reg, c->mac, r);
+	if (rc < 0) {
+		admin_error("client %s: %s", c->name, registry_error(a->st->reg));
+		goto out;
+	}
+	rc = export_make(a->st->secret, SECRET_LEN, r, export);
+	if (rc < 0) {
+		admin_error("client %s: cannot make its export name: %s", c->name,
+			    strerror(-rc));
+		goto out;
+	}
+	rc = client_root_url(a, r, export, root, sizeof(root));
+	if (rc < 0) {
+		admin_error("client %s: root URL too long", c->name);
+		goto out;
+	}
+	j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		      "name", r->client.name,
+		      "mac", r->client.mac,
+		      "group", r->group.name,
+		      "image", r->version.image,
+		      "version", r->version.version,
+		      "mode", r->mode,
+		      "mode_override", json_str_or_null(r->client.mode),
+		      "proto", r->group.proto,
+		      "cmdline", r->cmdline,
+		      "loader", r->group.loader,
+		      "format", r->version.format,
+		      "sha256", r->version.sha256,
+		      "export", export,
+		      "root", root,
+		      "created", r->client.created);
+	if (!j)
+		goto out;
+	json_object_set_new(j, "overlay", admin_writable_mode(r->mode) ?
+			    client_overlay_json(a, r) : json_null());
+out:
+	free(r);
+	return j;
+}

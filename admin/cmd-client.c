@@ -1,1 +1,833 @@
-/* placeholder: being written */
+/* lanroot client: add, list, show, set, delete, reset, capture; and the
+ * diagnostic `lanroot overlay read|write`.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "capture.h"
+#include "events.h"
+#include "log.h"
+#include "mac.h"
+#include "overlay.h"
+#include "parse.h"
+#include "registry.h"
+#include "util.h"
+
+/* `lanroot overlay read|write` move at most this much at once. */
+#define OVERLAY_IO_MAX (64u * 1024 * 1024)
+/* --mode value that drops a client's override. */
+#define MODE_FROM_GROUP "group"
+
+enum { OPT_NAME = 256, OPT_GROUP, OPT_MODE, OPT_CMDLINE, OPT_JSON, OPT_NOTE, OPT_PUBLISH,
+       OPT_FORCE };
+
+/* ---- shared helpers ------------------------------------------------------------ */
+
+/** client_get() - the client named @who (name or MAC).  0 / EXIT_FAIL. */
+static int client_get(struct admin *a, const char *what, const char *who, struct reg_client *c)
+{
+	if (registry_client_get(a->st->reg, who, c) < 0)
+		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	return 0;
+}
+
+/**
+ * client_check_writable() - refuse mode @mode for a client of group @g
+ * when the version @g boots is a read-only file system.  0 / EXIT_FAIL.
+ */
+static int client_check_writable(struct admin *a, const char *what, const struct reg_group *g,
+				 const char *mode)
+{
+	struct reg_version v;
+	int version;
+
+	if (!admin_writable_mode(mode))
+		return 0;
+	if (registry_group_version(a->st->reg, g, &version) < 0 || !version)
+		return 0;
+	if (registry_version_get(a->st->reg, g->image, version, &v) < 0)
+		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	if (admin_read_only_format(v.format))
+		return admin_error("%s: mode %s needs a writable file system, but group %s boots "
+				   "%s version %d, which is %s (read-only)", what, mode, g->name,
+				   v.image, v.version, v.format);
+	return 0;
+}
+
+/**
+ * check_client_name() - names must follow the name rule and must not read
+ * as a MAC address (a lookup by NAME|MAC would be ambiguous).
+ * Return 0, or EXIT_USAGE after the message.
+ */
+static int check_client_name(const char *cmd, const char *name)
+{
+	char mac[MAC_STR_LEN];
+
+	if (!name_valid(name))
+		return admin_usage_error(cmd, "%s: invalid client name '%s': 1-63 of A-Z a-z "
+					 "0-9 . _ -, starting with a letter or digit",
+					 cmd + strlen("lanroot "), name);
+	if (mac_canonical(name, mac) == 0)
+		return admin_usage_error(cmd, "%s: invalid client name '%s': it reads as a MAC "
+					 "address", cmd + strlen("lanroot "), name);
+	return 0;
+}
+
+/** overlay_data_bytes() - size of a client's overlay data file, 0 if none. */
+static uint64_t overlay_data_bytes(struct admin *a, const char *mac)
+{
+	char *dir = store_overlay_dir(a->st, mac);
+	char *data = xasprintf("%s/data", dir);
+	struct stat sb;
+	uint64_t n = 0;
+
+	if (stat(data, &sb) == 0)
+		n = (uint64_t)sb.st_blocks * 512;
+	free(data);
+	free(dir);
+	return n;
+}
+
+/* ---- add --------------------------------------------------------------------------- */
+
+static const char add_usage[] =
+	"Usage: lanroot client add MAC --name NAME --group GROUP [OPTIONS]\n"
+	"\n"
+	"Add a client by its Ethernet address, in any common notation\n"
+	"(52:54:00:12:34:56, 52-54-00-12-34-56, 5254.0012.3456, 525400123456,\n"
+	"01-52-54-00-12-34-56); it is stored as 52:54:00:12:34:56.\n"
+	"\n"
+	"Options:\n"
+	"  --name NAME      the client's name (required; not a MAC address)\n"
+	"  --group GROUP    its group (required)\n"
+	"  --mode MODE      override the group's mode: volatile, persistent or\n"
+	"                   reset-on-boot ('group': no override, the default)\n"
+	"  --cmdline TEXT   appended to the group's kernel command line\n"
+	"  -h, --help       this help\n";
+
+/* Settings that `client add` and `client set` share. */
+struct client_opts {
+	const char *name;
+	const char *group;
+	const char *mode;	/* MODE_* or MODE_FROM_GROUP */
+	const char *cmdline;
+};
+
+static const struct option client_options[] = {
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/**
+ * parse_client_opts() - the option loop of `client add` and `client set`.
+ * Return -1 to go on, else the exit status.
+ */
+static int parse_client_opts(int argc, char **argv, const char *cmd, const char *usage,
+			     struct client_opts *o)
+{
+	const char *what = cmd + strlen("lanroot ");
+	int c;
+
+	while ((c = admin_getopt(argc, argv, "h", client_options, cmd)) != -1) {
+		switch (c) {
+		case OPT_NAME:
+			if (check_client_name(cmd, optarg))
+				return EXIT_USAGE;
+			o->name = optarg;
+			break;
+		case OPT_GROUP:
+			o->group = optarg;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, MODE_FROM_GROUP) && !mode_valid(optarg))
+				return admin_usage_error(cmd, "%s: unknown mode '%s' (volatile, "
+							 "persistent, reset-on-boot or group)",
+							 what, optarg);
+			o->mode = optarg;
+			break;
+		case OPT_CMDLINE:
+			if (strlen(optarg) >= REG_CMDLINE_MAX)
+				return admin_usage_error(cmd, "%s: --cmdline longer than %d "
+							 "characters", what, REG_CMDLINE_MAX - 1);
+			o->cmdline = optarg;
+			break;
+		case 'h':
+			return admin_help(usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/**
+ * apply_client_opts() - put the given settings into @c, check the group
+ * exists and that the effective mode suits the version it boots.
+ * Return 0 or EXIT_FAIL.
+ */
+static int apply_client_opts(struct admin *a, const char *what, const struct client_opts *o,
+			     struct reg_client *c)
+{
+	struct reg_group g;
+
+	if (o->name)
+		str_copy(c->name, sizeof(c->name), o->name);
+	if (o->group)
+		str_copy(c->group, sizeof(c->group), o->group);
+	if (o->mode)
+		str_copy(c->mode, sizeof(c->mode), strcmp(o->mode, MODE_FROM_GROUP) ? o->mode : "");
+	if (o->cmdline)
+		str_copy(c->cmdline, sizeof(c->cmdline), o->cmdline);
+	if (registry_group_get(a->st->reg, c->group, &g) < 0)
+		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	return client_check_writable(a, what, &g, *c->mode ? c->mode : g.mode);
+}
+
+/** client_detail() - the audit detail of a client. */
+static json_t *client_detail(const struct reg_client *c)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:s}", "mac", c->mac, "client", c->name,
+			 "group", c->group, "mode", *c->mode ? json_string(c->mode) : json_null(),
+			 "cmdline", c->cmdline);
+}
+
+/** cmd_client_add() - `lanroot client add MAC --name NAME --group GROUP`. */
+static int cmd_client_add(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client add";
+	struct client_opts o = { 0 };
+	struct reg_client c;
+	int rc;
+
+	rc = parse_client_opts(argc, argv, cmd, add_usage, &o);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client add: expected MAC");
+	memset(&c, 0, sizeof(c));
+	if (mac_canonical(argv[optind], c.mac) < 0)
+		return admin_usage_error(cmd, "client add: invalid MAC address '%s' (e.g. "
+					 "52:54:00:12:34:56; multicast and all-zero addresses "
+					 "are not client addresses)", argv[optind]);
+	if (!o.name)
+		return admin_usage_error(cmd, "client add: --name is required");
+	if (!o.group)
+		return admin_usage_error(cmd, "client add: --group is required");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (apply_client_opts(a, "client add", &o, &c))
+		return EXIT_FAIL;
+	if (registry_client_add(a->st->reg, &c) < 0)
+		return admin_error("client add: %s", registry_error(a->st->reg));
+	admin_audit(a, EV_CLIENT_ADD, client_detail(&c));
+	admin_say(a, "added client %s (%s) to group %s", c.name, c.mac, c.group);
+	return EXIT_OK;
+}
+
+/* ---- list and show ------------------------------------------------------------------ */
+
+static const char list_usage[] =
+	"Usage: lanroot client list [--json]\n"
+	"\n"
+	"List clients: name, MAC, group, the image version and mode they boot.\n"
+	"The JSON form gives for each what 'client show --json' gives.\n"
+	"\n"
+	"Options:\n"
+	"  --json      a JSON array\n"
+	"  -h, --help  this help\n";
+
+static const char show_usage[] =
+	"Usage: lanroot client show NAME|MAC [--json]\n"
+	"\n"
+	"Show a client: its group, the image version, mode and protocol it boots,\n"
+	"its kernel command line additions, its export name and the root URL that\n"
+	"lanroot-bootd puts on its kernel command line (root=nbd://HOST:PORT/EXPORT;\n"
+	"any NBD client can use it), and its server-side overlay.  For iSCSI\n"
+	"groups the root is iscsi:HOST::PORT:0:IQN:CLIENT (served from a later\n"
+	"release).  JSON fields: name, mac, group, image, version, mode,\n"
+	"mode_override, proto, cmdline, loader, format, sha256, export, root,\n"
+	"created, overlay ({exists, path, data_bytes, clusters, stale} or null\n"
+	"for volatile clients).\n"
+	"\n"
+	"Options:\n"
+	"  --json      a JSON object\n"
+	"  -h, --help  this help\n";
+
+/** cmd_client_list() - `lanroot client list [--json]`. */
+static int cmd_client_list(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client list";
+	struct reg_client *cl = NULL;
+	size_t n = 0, i;
+	json_t *arr, *j;
+	bool json;
+	int rc;
+
+	rc = admin_opts_json(argc, argv, cmd, list_usage, &json);
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return admin_usage_error(cmd, "client list: unexpected argument '%s'",
+					 argv[optind]);
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (registry_client_list(a->st->reg, &cl, &n) < 0)
+		return admin_error("client list: %s", registry_error(a->st->reg));
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		j = admin_json_client(a, &cl[i]);
+		if (!j) {
+			free(cl);
+			json_decref(arr);
+			return EXIT_FAIL;
+		}
+		json_array_append_new(arr, j);
+	}
+	free(cl);
+	if (json)
+		return admin_print_json(arr);
+	printf("%-20s %-17s %-20s %-20s %-7s %s\n", "NAME", "MAC", "GROUP", "IMAGE", "VERSION",
+	       "MODE");
+	for (i = 0; i < json_array_size(arr); i++) {
+		j = json_array_get(arr, i);
+		printf("%-20s %-17s %-20s %-20s %-7lld %s\n",
+		       json_string_value(json_object_get(j, "name")),
+		       json_string_value(json_object_get(j, "mac")),
+		       json_string_value(json_object_get(j, "group")),
+		       json_string_value(json_object_get(j, "image")),
+		       (long long)json_integer_value(json_object_get(j, "version")),
+		       json_string_value(json_object_get(j, "mode")));
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+/** cmd_client_show() - `lanroot client show NAME|MAC [--json]`. */
+static int cmd_client_show(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client show";
+	struct reg_client c;
+	json_t *j, *ov;
+	char size[32];
+	bool json;
+	int rc;
+
+	rc = admin_opts_json(argc, argv, cmd, show_usage, &json);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client show: expected NAME or MAC");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (client_get(a, "client show", argv[optind], &c))
+		return EXIT_FAIL;
+	j = admin_json_client(a, &c);
+	if (!j)
+		return EXIT_FAIL;
+	if (json)
+		return admin_print_json(j);
+	printf("client:   %s\n", json_string_value(json_object_get(j, "name")));
+	printf("mac:      %s\n", json_string_value(json_object_get(j, "mac")));
+	printf("group:    %s\n", json_string_value(json_object_get(j, "group")));
+	printf("image:    %s version %lld (%s)\n", json_string_value(json_object_get(j, "image")),
+	       (long long)json_integer_value(json_object_get(j, "version")),
+	       json_string_value(json_object_get(j, "format")));
+	printf("mode:     %s%s\n", json_string_value(json_object_get(j, "mode")),
+	       json_is_null(json_object_get(j, "mode_override")) ? " (group's)" : " (override)");
+	printf("proto:    %s\n", json_string_value(json_object_get(j, "proto")));
+	printf("cmdline:  %s\n", json_string_value(json_object_get(j, "cmdline")));
+	printf("export:   %s\n", json_string_value(json_object_get(j, "export")));
+	printf("root:     %s\n", json_string_value(json_object_get(j, "root")));
+	ov = json_object_get(j, "overlay");
+	if (json_is_null(ov)) {
+		printf("overlay:  none (volatile: writes stay on the client)\n");
+	} else if (!json_is_true(json_object_get(ov, "exists"))) {
+		printf("overlay:  empty (%s)\n", json_string_value(json_object_get(ov, "path")));
+	} else {
+		human_size((uint64_t)json_integer_value(json_object_get(ov, "data_bytes")), size,
+			   sizeof(size));
+		printf("overlay:  %s of data%s (%s)\n", size,
+		       json_is_true(json_object_get(ov, "stale")) ?
+		       ", made over another version: reset it" : "",
+		       json_string_value(json_object_get(ov, "path")));
+	}
+	json_decref(j);
+	return EXIT_OK;
+}
+
+/* ---- set and delete ---------------------------------------------------------------- */
+
+static const char set_usage[] =
+	"Usage: lanroot client set NAME|MAC [OPTIONS]\n"
+	"\n"
+	"Change a client; what is not given stays as it is.  The client gets the\n"
+	"change at its next boot.\n"
+	"\n"
+	"Options:\n"
+	"  --name NAME      rename it\n"
+	"  --group GROUP    move it to another group\n"
+	"  --mode MODE      volatile, persistent or reset-on-boot; 'group' drops the\n"
+	"                   override\n"
+	"  --cmdline TEXT   appended to the group's kernel command line ('' for none)\n"
+	"  -h, --help       this help\n";
+
+static const char delete_usage[] =
+	"Usage: lanroot client delete NAME|MAC\n"
+	"\n"
+	"Delete a client and its server-side overlay.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help  this help\n";
+
+/** cmd_client_set() - `lanroot client set NAME|MAC [OPTIONS]`. */
+static int cmd_client_set(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client set";
+	struct client_opts o = { 0 };
+	struct reg_client c;
+	int rc;
+
+	rc = parse_client_opts(argc, argv, cmd, set_usage, &o);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client set: expected NAME or MAC");
+	if (!o.name && !o.group && !o.mode && !o.cmdline)
+		return admin_usage_error(cmd, "client set: nothing to change");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (client_get(a, "client set", argv[optind], &c) ||
+	    apply_client_opts(a, "client set", &o, &c))
+		return EXIT_FAIL;
+	if (registry_client_set(a->st->reg, &c) < 0)
+		return admin_error("client set: %s", registry_error(a->st->reg));
+	admin_audit(a, EV_CLIENT_SET, client_detail(&c));
+	admin_say(a, "changed client %s (%s)", c.name, c.mac);
+	return EXIT_OK;
+}
+
+/** cmd_client_delete() - `lanroot client delete NAME|MAC`. */
+static int cmd_client_delete(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client delete";
+	struct reg_client c;
+	char *dir;
+	int rc;
+
+	rc = admin_opts_help(argc, argv, cmd, delete_usage);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client delete: expected NAME or MAC");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (client_get(a, "client delete", argv[optind], &c))
+		return EXIT_FAIL;
+	if (registry_client_delete(a->st->reg, c.mac) < 0)
+		return admin_error("client delete: %s", registry_error(a->st->reg));
+	dir = store_overlay_dir(a->st, c.mac);
+	rc = rm_rf(dir);
+	if (rc < 0 && rc != -ENOENT)
+		log_warn("client %s deleted, but its overlay %s could not be removed: %s",
+			 c.name, dir, strerror(-rc));
+	free(dir);
+	admin_audit(a, EV_CLIENT_DELETE, json_pack("{s:s, s:s}", "mac", c.mac, "client", c.name));
+	admin_say(a, "deleted client %s (%s)", c.name, c.mac);
+	return EXIT_OK;
+}
+
+/* ---- reset ----------------------------------------------------------------------------- */
+
+static const char reset_usage[] =
+	"Usage: lanroot client reset NAME|MAC [--force]\n"
+	"\n"
+	"Throw away the client's server-side overlay: it boots its image as\n"
+	"published, without its own changes.  While lanroot-blockd answers on\n"
+	"its control socket the client may be connected, and this lanroot cannot\n"
+	"yet ask; reset is then refused unless --force is given.\n"
+	"\n"
+	"Options:\n"
+	"  --force     reset even though lanroot-blockd is running\n"
+	"  -h, --help  this help\n";
+
+/** cmd_client_reset() - `lanroot client reset NAME|MAC [--force]`. */
+static int cmd_client_reset(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client reset";
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reg_client c;
+	enum blockd_state blockd;
+	bool force = false;
+	char size[32];
+	uint64_t freed;
+	char *dir;
+	int ch, rc;
+
+	while ((ch = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
+		switch (ch) {
+		case OPT_FORCE:
+			force = true;
+			break;
+		case 'h':
+			return admin_help(reset_usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client reset: expected NAME or MAC");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (client_get(a, "client reset", argv[optind], &c))
+		return EXIT_FAIL;
+	blockd = admin_blockd_probe(a);
+	if (blockd == BLOCKD_RUNNING && !force)
+		return admin_error("client reset: lanroot-blockd is running (%s) and %s may be "
+				   "connected; this lanroot cannot ask it yet: stop it, or use "
+				   "--force", a->cfg.nbd_control, c.name);
+	if (blockd == BLOCKD_STALE)
+		log_warn("%s exists but nothing answers on it; resetting anyway",
+			 a->cfg.nbd_control);
+	freed = overlay_data_bytes(a, c.mac);
+	dir = store_overlay_dir(a->st, c.mac);
+	rc = overlay_reset(dir);
+	free(dir);
+	if (rc < 0)
+		return admin_error("client reset: %s: %s", c.name, strerror(-rc));
+	admin_audit(a, EV_CLIENT_RESET, json_pack("{s:s, s:s, s:I}", "mac", c.mac,
+						  "client", c.name, "freed", (json_int_t)freed));
+	human_size(freed, size, sizeof(size));
+	admin_say(a, "reset the overlay of %s (%s freed)", c.name, size);
+	return EXIT_OK;
+}
+
+/* ---- capture ---------------------------------------------------------------------------- */
+
+static const char capture_usage[] =
+	"Usage: lanroot client capture NAME|MAC [--note TEXT] [--publish] [--json]\n"
+	"\n"
+	"Make the client's base version merged with its server-side overlay the\n"
+	"next version of the same image (parent = the base version; kernel and\n"
+	"initrd shared with it).  The overlay is left as it is.  Build a golden\n"
+	"machine by hand in persistent mode, capture it, publish it.\n"
+	"\n"
+	"Options:\n"
+	"  --note TEXT  free text kept with the new version\n"
+	"  --publish    publish the new version at once\n"
+	"  --json       print the new version as a JSON object\n"
+	"  -h, --help   this help\n";
+
+/** cmd_client_capture() - `lanroot client capture NAME|MAC [OPTIONS]`. */
+static int cmd_client_capture(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot client capture";
+	static const struct option opts[] = {
+		{ "note", required_argument, NULL, OPT_NOTE },
+		{ "publish", no_argument, NULL, OPT_PUBLISH },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct reg_client c;
+	struct reg_group g;
+	struct reg_version v;
+	struct progress p;
+	const char *note = "";
+	bool publish = false, json = false;
+	char *path;
+	json_t *j;
+	char err[1024];
+	int ch, rc, version = 0;
+
+	while ((ch = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
+		switch (ch) {
+		case OPT_NOTE:
+			if (strlen(optarg) >= REG_NOTE_MAX)
+				return admin_usage_error(cmd, "client capture: note longer than %d "
+							 "characters", REG_NOTE_MAX - 1);
+			note = optarg;
+			break;
+		case OPT_PUBLISH:
+			publish = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		case 'h':
+			return admin_help(capture_usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return admin_usage_error(cmd, "client capture: expected NAME or MAC");
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	if (client_get(a, "client capture", argv[optind], &c))
+		return EXIT_FAIL;
+	p = admin_progress(a);
+	err[0] = '\0';
+	rc = client_capture(a->st, c.name, note, &p, &version, err, sizeof(err));
+	admin_progress_done(a);
+	if (rc < 0)
+		return admin_error("client capture: %s", *err ? err : strerror(-rc));
+	/* The new version belongs to the image of the client's group. */
+	if (registry_group_get(a->st->reg, c.group, &g) < 0 ||
+	    registry_version_get(a->st->reg, g.image, version, &v) < 0)
+		return admin_error("client capture: %s", registry_error(a->st->reg));
+	admin_audit(a, EV_CLIENT_CAPTURE, json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}",
+		"mac", c.mac, "client", c.name, "image", v.image, "version", v.version,
+		"parent", v.parent, "sha256", v.sha256));
+	if (publish) {
+		if (registry_publish(a->st->reg, v.image, v.version) < 0)
+			return admin_error("client capture: captured %s version %d, but publishing "
+					   "it failed: %s", v.image, v.version,
+					   registry_error(a->st->reg));
+		admin_audit(a, EV_IMAGE_PUBLISH, json_pack("{s:s, s:i}", "image", v.image,
+							   "version", v.version));
+		v.published = true;
+	}
+	if (json) {
+		j = admin_json_version(&v);
+		path = store_version_file(a->st, v.image, v.version, STORE_ROOTFS);
+		json_object_set_new(j, "path", json_string(path));
+		free(path);
+		return admin_print_json(j);
+	}
+	if (v.published)
+		admin_say(a, "captured %s as %s version %d (parent %d; published)", c.name,
+			  v.image, v.version, v.parent);
+	else
+		admin_say(a, "captured %s as %s version %d (parent %d; unpublished; publish "
+			  "with: lanroot image publish %s %d)", c.name, v.image, v.version,
+			  v.parent, v.image, v.version);
+	return EXIT_OK;
+}
+
+static const struct admin_cmd client_cmds[] = {
+	{ "add", cmd_client_add, "add a client by MAC to a group" },
+	{ "list", cmd_client_list, "clients and what they boot" },
+	{ "show", cmd_client_show, "a client, its root URL and overlay" },
+	{ "set", cmd_client_set, "rename, regroup, override mode or cmdline" },
+	{ "delete", cmd_client_delete, "delete a client and its overlay" },
+	{ "reset", cmd_client_reset, "throw away a client's server-side overlay" },
+	{ "capture", cmd_client_capture, "base + overlay -> next version of the image" },
+	{ NULL, NULL, NULL },
+};
+
+/** cmd_client() - `lanroot client COMMAND …`. */
+int cmd_client(struct admin *a, int argc, char **argv)
+{
+	return admin_dispatch(a, "lanroot client", client_cmds, argc - 1, argv + 1);
+}
+
+/* ---- lanroot overlay read|write (diagnostic) ----------------------------------- */
+
+static const char overlay_write_usage[] =
+	"Usage: lanroot overlay write NAME|MAC OFFSET FILE\n"
+	"\n"
+	"Diagnostic tool, for tests and debugging (lanroot-blockd does this for\n"
+	"real clients): write the contents of FILE ('-' for standard input, at\n"
+	"most 64 MiB) into the client's server-side overlay at byte OFFSET of its\n"
+	"disk, as the client's block writes would, and flush.  The overlay is\n"
+	"created over the version the client boots if it does not exist.\n"
+	"OFFSET takes the suffixes K, M, G (powers of 1024).\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help  this help\n";
+
+static const char overlay_read_usage[] =
+	"Usage: lanroot overlay read NAME|MAC OFFSET LENGTH\n"
+	"\n"
+	"Diagnostic tool, for tests and debugging (lanroot-blockd does this for\n"
+	"real clients): print LENGTH bytes (at most 64 MiB) of the client's disk\n"
+	"at byte OFFSET as the client sees it (its overlay over its base) on\n"
+	"standard output.  OFFSET and LENGTH take the suffixes K, M, G.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help  this help\n";
+
+/**
+ * overlay_open_client() - resolve the client @who and open its overlay
+ * with @flags.  0, or EXIT_FAIL after the message.
+ */
+static int overlay_open_client(struct admin *a, const char *what, const char *who,
+			       unsigned flags, struct overlay **ov, struct reg_resolved *r)
+{
+	char err[512];
+	int rc;
+
+	if (registry_client_resolve(a->st->reg, who, r) < 0)
+		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	err[0] = '\0';
+	rc = client_overlay_open(a->st, r, flags, ov, err, sizeof(err));
+	if (rc == -ENOENT && !(flags & OVERLAY_CREATE))
+		return admin_error("%s: %s has no overlay", what, r->client.name);
+	if (rc < 0)
+		return admin_error("%s: %s: %s", what, r->client.name, *err ? err : strerror(-rc));
+	return 0;
+}
+
+/** read_input() - all of @path ("-" = stdin), at most OVERLAY_IO_MAX. */
+static int read_input(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	ssize_t got;
+
+	if (strcmp(path, "-") != 0)
+		return file_read_all(path, OVERLAY_IO_MAX, buf, len);
+	*buf = xmalloc(cap);
+	for (;;) {
+		if (n == cap) {
+			if (cap >= OVERLAY_IO_MAX) {
+				free(*buf);
+				return -EFBIG;
+			}
+			cap *= 2;
+			*buf = xrealloc(*buf, cap);
+		}
+		got = read(STDIN_FILENO, *buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			free(*buf);
+			return -errno;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*len = n;
+	return 0;
+}
+
+/** cmd_overlay_write() - `lanroot overlay write NAME|MAC OFFSET FILE`. */
+static int cmd_overlay_write(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot overlay write";
+	struct reg_resolved *r = NULL;
+	struct overlay *ov = NULL;
+	uint64_t off;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc, status = EXIT_FAIL;
+
+	rc = admin_opts_help(argc, argv, cmd, overlay_write_usage);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 3)
+		return admin_usage_error(cmd, "overlay write: expected NAME|MAC OFFSET FILE");
+	if (parse_size(argv[optind + 1], &off) < 0)
+		return admin_usage_error(cmd, "overlay write: invalid offset '%s'",
+					 argv[optind + 1]);
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	rc = read_input(argv[optind + 2], &buf, &len);
+	if (rc < 0)
+		return admin_error("overlay write: %s: %s", argv[optind + 2],
+				   rc == -EFBIG ? "larger than 64 MiB" : strerror(-rc));
+	r = xcalloc(1, sizeof(*r));
+	if (overlay_open_client(a, "overlay write", argv[optind], OVERLAY_CREATE, &ov, r))
+		goto out;
+	rc = overlay_write(ov, buf, len, off, 0);
+	if (rc == 0)
+		rc = overlay_flush(ov);
+	if (rc < 0) {
+		admin_error("overlay write: %s: %zu bytes at offset %llu: %s", r->client.name, len,
+			    (unsigned long long)off,
+			    rc == -EINVAL ? "outside the disk" : strerror(-rc));
+		goto out;
+	}
+	admin_say(a, "wrote %zu bytes at offset %llu of %s's overlay over %s version %d", len,
+		  (unsigned long long)off, r->client.name, r->version.image, r->version.version);
+	status = EXIT_OK;
+out:
+	if (ov) {
+		rc = overlay_close(ov);
+		if (rc < 0 && status == EXIT_OK)
+			status = admin_error("overlay write: closing the overlay: %s",
+					     strerror(-rc));
+	}
+	free(r);
+	free(buf);
+	return status;
+}
+
+/** cmd_overlay_read() - `lanroot overlay read NAME|MAC OFFSET LENGTH`. */
+static int cmd_overlay_read(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot overlay read";
+	struct reg_resolved *r = NULL;
+	struct overlay *ov = NULL;
+	uint64_t off, len;
+	char *buf = NULL;
+	int rc, status = EXIT_FAIL;
+
+	rc = admin_opts_help(argc, argv, cmd, overlay_read_usage);
+	if (rc >= 0)
+		return rc;
+	if (argc - optind != 3)
+		return admin_usage_error(cmd, "overlay read: expected NAME|MAC OFFSET LENGTH");
+	if (parse_size(argv[optind + 1], &off) < 0)
+		return admin_usage_error(cmd, "overlay read: invalid offset '%s'",
+					 argv[optind + 1]);
+	if (parse_size(argv[optind + 2], &len) < 0 || len > OVERLAY_IO_MAX)
+		return admin_usage_error(cmd, "overlay read: invalid length '%s' (at most 64M)",
+					 argv[optind + 2]);
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	r = xcalloc(1, sizeof(*r));
+	/* Reading never creates an overlay. */
+	rc = overlay_open_client(a, "overlay read", argv[optind], OVERLAY_READONLY, &ov, r);
+	if (rc)
+		goto out;
+	buf = xmalloc(len ? len : 1);
+	rc = overlay_read(ov, buf, len, off);
+	if (rc < 0) {
+		admin_error("overlay read: %s: %llu bytes at offset %llu: %s", r->client.name,
+			    (unsigned long long)len, (unsigned long long)off,
+			    rc == -EINVAL ? "outside the disk" : strerror(-rc));
+		goto out;
+	}
+	rc = write_full(STDOUT_FILENO, buf, len);
+	if (rc < 0) {
+		admin_error("overlay read: writing output: %s", strerror(-rc));
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	if (ov)
+		overlay_close(ov);
+	free(r);
+	free(buf);
+	return status;
+}
+
+static const struct admin_cmd overlay_cmds[] = {
+	{ "write", cmd_overlay_write, "diagnostic: write bytes through a client's overlay" },
+	{ "read", cmd_overlay_read, "diagnostic: read bytes as a client sees them" },
+	{ NULL, NULL, NULL },
+};
+
+/**
+ * cmd_overlay() - `lanroot overlay read|write …`: diagnostic tools for
+ * tests and debugging; lanroot-blockd does this for real clients.
+ */
+int cmd_overlay(struct admin *a, int argc, char **argv)
+{
+	return admin_dispatch(a, "lanroot overlay", overlay_cmds, argc - 1, argv + 1);
+}

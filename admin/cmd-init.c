@@ -1,1 +1,159 @@
-/* placeholder: being written */
+/* lanroot init: create the state directory and a default config file. */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "events.h"
+#include "log.h"
+#include "util.h"
+
+/* Used when the host has no other IPv4 address that is up. */
+#define INIT_FALLBACK_ADDRESS "127.0.0.1"
+
+static const char init_usage[] =
+	"Usage: lanroot init [--address ADDRESS]\n"
+	"\n"
+	"Create the state directory (registry, secret, images/, overlays/, tmp/)\n"
+	"and, if it does not exist yet, the config file named by -c (default\n"
+	CONFIG_DEFAULT_PATH ") with state_dir and server_address filled in.\n"
+	"Running it again changes nothing and says so; the secret is never\n"
+	"replaced and an existing config file is never rewritten.\n"
+	"\n"
+	"Options:\n"
+	"  --address ADDRESS  the address clients reach this server at (written\n"
+	"                     as server_address; default: the first IPv4 address\n"
+	"                     of an interface that is up, else " INIT_FALLBACK_ADDRESS ")\n"
+	"  -h, --help         this help\n";
+
+/**
+ * guess_address() - the first IPv4 address of an up, non-loopback
+ * interface, as text in @out; INIT_FALLBACK_ADDRESS if there is none.
+ */
+static void guess_address(char *out, size_t outlen)
+{
+	struct ifaddrs *ifs, *i;
+	const struct sockaddr_in *sin;
+
+	str_copy(out, outlen, INIT_FALLBACK_ADDRESS);
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (i = ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		sin = (const struct sockaddr_in *)i->ifa_addr;
+		if (inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)outlen))
+			break;
+		str_copy(out, outlen, INIT_FALLBACK_ADDRESS);
+	}
+	freeifaddrs(ifs);
+}
+
+/**
+ * write_config() - write the default config to @path, creating its
+ * directory.  Return 0 or -errno.
+ */
+static int write_config(struct admin *a, const char *path)
+{
+	char *dir = xstrdup(path);
+	int rc;
+
+	rc = mkdir_p(dirname(dir), 0755);
+	free(dir);
+	if (rc < 0)
+		return rc;
+	return config_write_default(&a->cfg, path);
+}
+
+/**
+ * cmd_init() - `lanroot init [--address A]`.
+ * Return: EXIT_OK (made, or already there), EXIT_FAIL, EXIT_USAGE.
+ */
+int cmd_init(struct admin *a, int argc, char **argv)
+{
+	static const char cmd[] = "lanroot init";
+	static const struct option opts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *address = NULL;
+	const char *path = a->config_path ? a->config_path : CONFIG_DEFAULT_PATH;
+	char err[512], guessed[INET_ADDRSTRLEN];
+	char *registry_path = NULL;
+	bool had_state, had_config;
+	struct stat sb;
+	int c, rc;
+
+	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
+		switch (c) {
+		case 'a':
+			address = optarg;
+			break;
+		case 'h':
+			return admin_help(init_usage);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return admin_usage_error(cmd, "init: unexpected argument '%s'", argv[optind]);
+	if (admin_load_config(a, true) < 0)
+		return EXIT_FAIL;
+
+	had_config = stat(path, &sb) == 0;
+	if (address && had_config)
+		log_warn("%s exists and is not rewritten; set server_address = %s there", path,
+			 address);
+	if (address) {
+		rc = config_set(&a->cfg, "lanroot", "server_address", address, err, sizeof(err));
+		if (rc < 0)
+			return admin_usage_error(cmd, "init: --address: %s", err);
+	} else if (!had_config) {
+		guess_address(guessed, sizeof(guessed));
+		rc = config_set(&a->cfg, "lanroot", "server_address", guessed, err, sizeof(err));
+		if (rc < 0)
+			return admin_error("init: %s", err);
+	}
+
+	registry_path = xasprintf("%s/registry.db", a->cfg.state_dir);
+	had_state = stat(registry_path, &sb) == 0;
+	free(registry_path);
+	rc = store_init(a->cfg.state_dir, err, sizeof(err));
+	if (rc < 0)
+		return admin_error("init: %s", err);
+	if (!had_state)
+		admin_say(a, "created state directory %s", a->cfg.state_dir);
+
+	if (!had_config) {
+		rc = write_config(a, path);
+		if (rc < 0)
+			return admin_error("init: cannot write config %s: %s", path, strerror(-rc));
+		admin_say(a, "wrote config %s (state_dir = %s, server_address = %s)", path,
+			  a->cfg.state_dir, a->cfg.server_address);
+	}
+	if (had_state && had_config) {
+		admin_say(a, "already initialised: state directory %s, config %s",
+			  a->cfg.state_dir, path);
+		return EXIT_OK;
+	}
+	if (admin_open_store(a) < 0)
+		return EXIT_FAIL;
+	admin_audit(a, EV_INIT, json_pack("{s:s, s:s, s:b, s:b}",
+					  "state_dir", a->cfg.state_dir,
+					  "config", path,
+					  "created_state", !had_state,
+					  "created_config", !had_config));
+	return EXIT_OK;
+}

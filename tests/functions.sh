@@ -90,3 +90,52 @@ log = stderr
 EOC
 	LR="lanroot -q -c $conf"
 }
+
+# PYTHON — the system's python3 when there is one: a version manager's
+# shim (pyenv) first in PATH costs a second per call.
+if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+
+# make_tree DIR — a tiny root file system tree: /etc/hostname ("lab-pc"),
+# a dummy kernel and initrd in /boot, a file in /home/student.
+make_tree() {
+	mkdir -p "$1/boot" "$1/etc" "$1/home/student"
+	printf 'lab-pc\n' >"$1/etc/hostname"
+	echo "not a kernel" >"$1/boot/vmlinuz-6.1.0-test"
+	echo "not an initrd" >"$1/boot/initrd.img-6.1.0-test"
+	echo "hello" >"$1/home/student/notes.txt"
+}
+
+# make_ext4 FILE [SIZE] — an ext4 image (default 16M) of a make_tree tree,
+# built without root.
+make_ext4() {
+	rm -rf "$tmp/.ext4-tree"
+	make_tree "$tmp/.ext4-tree"
+	truncate -s "${2:-16M}" "$1"
+	mkfs.ext4 -q -F -d "$tmp/.ext4-tree" "$1" >/dev/null
+	rm -rf "$tmp/.ext4-tree"
+}
+
+# json_get EXPR — print the value at the Python subscript EXPR (e.g.
+# '[0]["name"]') of the JSON document on stdin: strings and numbers as
+# they are, anything else as JSON (true, null, [...]).
+json_get() {
+	"$PYTHON" -c '
+import json, sys
+v = eval("json.load(sys.stdin)" + sys.argv[1])
+print(v if isinstance(v, (str, int)) and not isinstance(v, bool) else json.dumps(v))
+' "$1"
+}
+
+# json_valid CMD… — CMD must exit 0 and print one valid JSON document.
+json_valid() {
+	"$@" >"$tmp/json" || fail "'$*' failed"
+	"$PYTHON" -m json.tool "$tmp/json" >/dev/null || { cat "$tmp/json"; fail "'$*' printed invalid JSON"; }
+}
+
+# tmp_empty — STATE/tmp must hold nothing (no half-made version left over).
+tmp_empty() {
+	if [ -n "$(ls -A "$state/tmp" 2>/dev/null)" ]; then
+		ls -la "$state/tmp"
+		fail "$state/tmp is not empty"
+	fi
+}

@@ -1,6 +1,22 @@
 # tests/: integration tests (shell scripts driving real clients) and fuzzers.
 SH_TESTS = \
-	tests/test-help.sh
+	tests/test-help.sh \
+	tests/test-init.sh \
+	tests/test-lifecycle.sh \
+	tests/test-client-show-json.sh \
+	tests/test-bad-image.sh \
+	tests/test-bad-tar.sh \
+	tests/test-bad-mac.sh \
+	tests/test-duplicate-name.sh \
+	tests/test-unknown-version.sh \
+	tests/test-not-sqlite.sh \
+	tests/test-disk-full.sh \
+	tests/test-concurrent.sh \
+	tests/test-exit-codes.sh \
+	tests/test-json-output.sh \
+	tests/test-read-only-format.sh \
+	tests/test-delete.sh \
+	tests/test-blockd-running.sh
 TESTS += $(SH_TESTS)
 EXTRA_DIST += $(SH_TESTS) tests/functions.sh
 
@@ -13,11 +29,11 @@ FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz-conf.c
 tests_fuzz_fuzz_conf_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_conf_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_conf_LDADD = images/libimages.la
+tests_fuzz_fuzz_conf_LDADD = common/libcommon.la
 tests_fuzz_fuzz_mac_SOURCES = tests/fuzz/fuzz-mac.c
 tests_fuzz_fuzz_mac_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_mac_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_mac_LDADD = images/libimages.la
+tests_fuzz_fuzz_mac_LDADD = common/libcommon.la
 tests_fuzz_fuzz_export_SOURCES = tests/fuzz/fuzz-export.c
 tests_fuzz_fuzz_export_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_export_LDFLAGS = $(FUZZ_LINK)
