@@ -16,6 +16,9 @@ struct digest;
  * read from the source also become holes.  Sets the destination size.
  * @digest: if not NULL, fed every chunk while copying (zero chunks cost
  *          nothing), so no second pass is needed.
+ * Chunks are copied by one worker per core, and writeback of each copied
+ * chunk is started at once (sync_file_range), so the caller's fsync() has
+ * little left to wait for.  The source must not change during the copy.
  * Return: 0 or -errno (-ENOSPC when the disk fills; the caller removes the
  * half-written file).
  */

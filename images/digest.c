@@ -21,7 +21,6 @@
 #include "digest.h"
 #include "util.h"
 
-#define DIGEST_BYTES 32		/* SHA-256 output */
 #define DIGEST_MAX_THREADS 16	/* more threads than this only contend */
 #define DIGEST_PROGRESS_STEP (64ull * DIGEST_CHUNK) /* bytes between reports */
 
@@ -162,6 +161,19 @@ int digest_zero_chunk(struct digest *d, uint64_t index)
 }
 
 /**
+ * digest_set_chunk() - record the SHA-256 @sum of chunk @index.
+ * Return: 0 or -EINVAL (index out of range).
+ */
+int digest_set_chunk(struct digest *d, uint64_t index, const uint8_t sum[DIGEST_BYTES])
+{
+	if (!d || !sum || index >= d->nchunks)
+		return -EINVAL;
+	memcpy(d->sums[index], sum, DIGEST_BYTES);
+	d->have[index] = 1;
+	return 0;
+}
+
+/**
  * digest_final() - SHA-256 over all chunk digests, as lowercase hex.
  * Return: 0, -EINVAL if a chunk was never fed, -EIO (GnuTLS).
  */
@@ -260,12 +272,12 @@ static void *digest_thread(void *arg)
 }
 
 /**
- * data_chunks() - list the chunks of the file @fd (of @size bytes) that
- * overlap a data extent, in order.  A file system without SEEK_DATA makes
- * every chunk a data chunk.
+ * digest_data_chunks() - list the chunks of the file @fd (of @size bytes)
+ * that overlap a data extent, in order.  A file system without SEEK_DATA
+ * makes every chunk a data chunk.
  * Return: 0 with *@out (caller frees) and *@n, or -errno.
  */
-static int data_chunks(int fd, uint64_t size, uint64_t **out, uint64_t *n)
+int digest_data_chunks(int fd, uint64_t size, uint64_t **out, uint64_t *n)
 {
 	uint64_t nchunks = size / DIGEST_CHUNK + (size % DIGEST_CHUNK ? 1 : 0);
 	uint64_t *list = xcalloc(nchunks ? nchunks : 1, sizeof(*list));
@@ -316,30 +328,29 @@ err:
 }
 
 /**
- * digest_file() - digest of the open file @fd: chunks in holes get the zero
- * digest without a read, the others are read and hashed on all cores.
+ * digest_feed_file() - feed @d (made for the size of @fd) from the file
+ * @fd: chunks in holes get the zero digest without a read, the others are
+ * read and hashed on all cores.
  * @p: progress ("hash", bytes of data hashed), may be NULL.
- * Return: 0 with @out, or -errno.
+ * Return: 0 or -errno (-EINVAL if the sizes differ).
  */
-int digest_file(int fd, const struct progress *p, char out[DIGEST_HEX_LEN + 1])
+int digest_feed_file(struct digest *d, int fd, const struct progress *p)
 {
-	struct digest_job job = { .fd = fd, .p = p };
+	struct digest_job job = { .fd = fd, .d = d, .p = p };
 	pthread_t threads[DIGEST_MAX_THREADS];
 	size_t nthreads = 0, want, i;
 	uint64_t *chunks = NULL;
-	struct digest *d = NULL;
 	struct stat stbuf;
 	long ncpu;
 	int rc;
 
+	if (!d)
+		return -EINVAL;
 	if (fstat(fd, &stbuf) < 0)
 		return -errno;
-	if (!S_ISREG(stbuf.st_mode) && !S_ISBLK(stbuf.st_mode))
+	if (!S_ISREG(stbuf.st_mode) || (uint64_t)stbuf.st_size != d->size)
 		return -EINVAL;
-	d = digest_new((uint64_t)stbuf.st_size);
-	if (!d)
-		return -EFBIG;
-	rc = data_chunks(fd, (uint64_t)stbuf.st_size, &chunks, &job.nchunks);
+	rc = digest_data_chunks(fd, d->size, &chunks, &job.nchunks);
 	if (rc < 0)
 		goto err;
 
@@ -358,9 +369,7 @@ int digest_file(int fd, const struct progress *p, char out[DIGEST_HEX_LEN + 1])
 		}
 	}
 
-	job.d = d;
 	job.chunks = chunks;
-	job.total = 0;
 	for (i = 0; i < job.nchunks; i++)
 		job.total += chunk_len(d, chunks[i]);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -384,9 +393,31 @@ int digest_file(int fd, const struct progress *p, char out[DIGEST_HEX_LEN + 1])
 	if (rc < 0)
 		goto err;
 	progress_report(p, "hash", job.total, job.total);
-	rc = digest_final(d, out);
 err:
 	free(chunks);
+	return rc;
+}
+
+/**
+ * digest_file() - the digest of the open file @fd (see digest_feed_file()).
+ * Return: 0 with @out, or -errno.
+ */
+int digest_file(int fd, const struct progress *p, char out[DIGEST_HEX_LEN + 1])
+{
+	struct digest *d;
+	struct stat stbuf;
+	int rc;
+
+	if (fstat(fd, &stbuf) < 0)
+		return -errno;
+	if (!S_ISREG(stbuf.st_mode))
+		return -EINVAL;
+	d = digest_new((uint64_t)stbuf.st_size);
+	if (!d)
+		return -EFBIG;
+	rc = digest_feed_file(d, fd, p);
+	if (rc == 0)
+		rc = digest_final(d, out);
 	digest_free(d);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "registry.h"
 #include "token.h"
+#include "progress.h"
 
 #define STORE_ROOTFS "rootfs.img"
 #define STORE_KERNEL "vmlinuz"
