@@ -19,7 +19,13 @@ typedef int (*diff_cb)(enum diff_change change, const char *path, void *arg);
 int image_diff(struct store *st, const char *image, int a, int b, diff_cb cb,
 	       void *arg, char *err, size_t errlen);
 
-/** tree_diff() - the same for two directories (used by image_diff). */
+/**
+ * tree_diff() - the same for two directories (used by image_diff).
+ * Entries are visited in pre-order, each directory's sorted by name; a
+ * path found in one tree only is reported with everything under it.  Times
+ * are not compared.  A non-zero return from @cb stops the walk and is
+ * returned (also by image_diff).
+ */
 int tree_diff(const char *dira, const char *dirb, diff_cb cb, void *arg,
 	      char *err, size_t errlen);
 
