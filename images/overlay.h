@@ -49,6 +49,15 @@ struct overlay;
  * @cluster_size: for a new overlay (0 = default); an existing one keeps its.
  * Return: 0, or -errno: -ENOENT (no overlay and no OVERLAY_CREATE),
  * -ESTALE (other base), -EBADMSG (not an overlay / damaged header).
+ *
+ * Also (added by the overlay engine): -EBADMSG too for a damaged entry
+ * table (truncated map, an entry pointing past the end of "data", two
+ * entries sharing a data cluster); -ESTALE when the base's size is not the
+ * one the overlay was made for; -EBUSY when another read-write handle (in
+ * any process) has the overlay open — there is one writer at a time, while
+ * read-only handles may open it alongside; -EINVAL for a bad cluster size
+ * with OVERLAY_CREATE, a base identity longer than OVERLAY_BASE_ID_MAX, or
+ * OVERLAY_CREATE together with OVERLAY_READONLY.
  */
 int overlay_open(const char *dir, const char *base_path, const char *base_id,
 		 uint32_t cluster_size, unsigned flags, struct overlay **out);
@@ -74,7 +83,12 @@ int overlay_read(struct overlay *ov, void *buf, size_t len, uint64_t off);
 int overlay_write(struct overlay *ov, const void *buf, size_t len, uint64_t off,
 		  unsigned flags);
 
-/** overlay_flush() - make every write so far durable.  0 or -errno. */
+/**
+ * overlay_flush() - make every write so far durable.  0 or -errno.
+ * After a failed sync the handle refuses every later change and flush
+ * with the same error (the kernel may have dropped what it could not
+ * write); close it and reopen.  On a read-only handle: 0.
+ */
 int overlay_flush(struct overlay *ov);
 
 /**
