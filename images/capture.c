@@ -40,10 +40,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /**
- * client_base_id() - "IMAGE@VERSION:SHA256" of @v into @out.  A long image
- * name and version can make this longer than OVERLAY_BASE_ID_MAX; then the
- * digest is cut short to fit (the same way every time, and still dozens of
- * hex digits, so it still tells bases apart).
+ * client_base_id() - "IMAGE@VERSION:SHA256" of @v into @out, which should
+ * hold OVERLAY_BASE_ID_MAX + 1 bytes (the longest name, version and digest
+ * fit; a shorter buffer gets a prefix).
  */
 void client_base_id(const struct reg_version *v, char *out, size_t outlen)
 {
@@ -68,7 +67,7 @@ void client_base_id(const struct reg_version *v, char *out, size_t outlen)
 int client_overlay_open(struct store *st, const struct reg_resolved *r,
 			unsigned flags, struct overlay **out, char *err, size_t errlen)
 {
-	char id[OVERLAY_BASE_ID_MAX];
+	char id[OVERLAY_BASE_ID_MAX + 1];
 	char *dir = NULL, *base = NULL;
 	const char *who;
 	int rc;

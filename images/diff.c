@@ -353,7 +353,7 @@ static int diff_both(struct walk *w, int da, int db, const char *name,
  */
 static int diff_dirs(struct walk *w, int da, int db, const char *path, int depth)
 {
-	struct listing la, lb;
+	struct listing la = { 0 }, lb = { 0 };
 	size_t i = 0, k = 0;
 	int rc;
 

@@ -11,9 +11,9 @@
  *       24     8  number of virtual clusters
  *       32     4  byte offset of the entry table (MAP_HEADER_SIZE)
  *       36     4  length of the base identity
- *       40   128  base identity (OVERLAY_BASE_ID_MAX bytes, zero padded)
- *      168     4  reserved, zero
- *      172     4  CRC-32 of bytes 0..171
+ *       40   160  base identity (OVERLAY_BASE_ID_MAX bytes, zero padded)
+ *      200     4  reserved, zero
+ *      204     4  CRC-32 of bytes 0..203
  *      ...        zero padding up to MAP_HEADER_SIZE
  *     4096  8*N  one entry per virtual cluster: 0 base, 1 zero, n ≥ 2 data
  *                cluster n - 2

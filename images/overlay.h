@@ -29,7 +29,7 @@
 #define OVERLAY_CLUSTER_MIN 4096u
 #define OVERLAY_CLUSTER_MAX (1024u * 1024u)
 #define OVERLAY_CLUSTER_DEFAULT 4096u
-#define OVERLAY_BASE_ID_MAX 128
+#define OVERLAY_BASE_ID_MAX 160	/* "IMAGE@VERSION:SHA256" fits: 63 + 1 + 10 + 1 + 64 */
 
 /* overlay_open() flags */
 #define OVERLAY_CREATE   0x1	/* create the overlay if it does not exist */

@@ -621,7 +621,7 @@ static void test_capture_volatile(void **state)
 static void test_base_id(void **state)
 {
 	struct reg_version v;
-	char id[OVERLAY_BASE_ID_MAX];
+	char id[OVERLAY_BASE_ID_MAX + 1];
 
 	memset(&v, 0, sizeof(v));
 	strcpy(v.image, "lab");
@@ -630,11 +630,12 @@ static void test_base_id(void **state)
 	client_base_id(&v, id, sizeof(id));
 	assert_true(str_has_prefix(id, "lab@12:ffff"));
 	assert_int_equal(strlen(id), strlen("lab@12:") + 64);
-	/* The longest name and version still fit, the digest shortened. */
+	/* The longest name, version and whole digest still fit. */
 	memset(v.image, 'x', NAME_MAX_LEN);
 	v.version = 2147483647;
 	client_base_id(&v, id, sizeof(id));
-	assert_int_equal(strlen(id), sizeof(id) - 1);
+	assert_int_equal(strlen(id), NAME_MAX_LEN + strlen("@2147483647:") + 64);
+	assert_true(strlen(id) <= OVERLAY_BASE_ID_MAX);
 }
 
 static int setup(void **state)
