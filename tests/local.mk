@@ -44,4 +44,4 @@ tests_fuzz_fuzz_tar_member_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_tar_member_LDADD = images/libimages.la
 endif
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
-	tests/fuzz/fuzz-tar-member.c
+	tests/fuzz/fuzz-tar-member.c tests/fuzz/corpus
