@@ -136,24 +136,6 @@ static const struct conf_key conf_keys[] = {
 #define CONF_NKEYS ARRAY_SIZE(conf_keys)
 
 /**
- * set_error() - format a message into the caller's buffer.
- * @err:    buffer, or NULL
- * @errlen: its size
- * @fmt:    printf format
- */
-static void __attribute__((format(printf, 3, 4)))
-set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/**
  * section_known() - whether any key lives in @section.
  * @section: name
  * Return: true if so.
@@ -242,7 +224,7 @@ static int key_set(struct lr_config *cfg, const struct conf_key *k, const char *
 				break;
 		if (!k->choices[i]) {
 			choices_text(k->choices, list, sizeof(list));
-			set_error(err, errlen, "[%s] %s: '%.*s' is not one of %s", k->section,
+			err_set(err, errlen, "[%s] %s: '%.*s' is not one of %s", k->section,
 				  k->key, CONF_NAME_SHOWN, value, list);
 			return -EINVAL;
 		}
@@ -254,19 +236,19 @@ static int key_set(struct lr_config *cfg, const struct conf_key *k, const char *
 		else
 			rc = parse_size(value, &v);
 		if (rc == -EINVAL) {
-			set_error(err, errlen, "[%s] %s: '%.*s' is not a %s", k->section, k->key,
+			err_set(err, errlen, "[%s] %s: '%.*s' is not a %s", k->section, k->key,
 				  CONF_NAME_SHOWN, value,
 				  k->type == CONF_UINT ? "number" : "size");
 			return -EINVAL;
 		}
 		if (rc < 0 || v < k->min || v > k->max) {
-			set_error(err, errlen, "[%s] %s: '%.*s' is out of range %llu..%llu",
+			err_set(err, errlen, "[%s] %s: '%.*s' is out of range %llu..%llu",
 				  k->section, k->key, CONF_NAME_SHOWN, value,
 				  (unsigned long long)k->min, (unsigned long long)k->max);
 			return -EINVAL;
 		}
 		if (k->type == CONF_SIZE && (v & (v - 1)) != 0) {
-			set_error(err, errlen, "[%s] %s: '%.*s' is not a power of two",
+			err_set(err, errlen, "[%s] %s: '%.*s' is not a power of two",
 				  k->section, k->key, CONF_NAME_SHOWN, value);
 			return -EINVAL;
 		}
@@ -274,7 +256,7 @@ static int key_set(struct lr_config *cfg, const struct conf_key *k, const char *
 		return 0;
 	case CONF_BOOL:
 		if (parse_bool(value, &b) < 0) {
-			set_error(err, errlen, "[%s] %s: '%.*s' is not yes or no", k->section,
+			err_set(err, errlen, "[%s] %s: '%.*s' is not yes or no", k->section,
 				  k->key, CONF_NAME_SHOWN, value);
 			return -EINVAL;
 		}
@@ -505,16 +487,16 @@ static int parse_text(struct lr_config *cfg, const char *text, const char *name,
 	p->text = text;
 	rc = ini_parse_stream(conf_reader, p, conf_handler, p);
 	if (rc == -2) {
-		set_error(err, errlen, "%s: out of memory", name);
+		err_set(err, errlen, "%s: out of memory", name);
 		rc = -ENOMEM;
 	} else if (rc > 0 && (!p->err_line || rc < p->err_line)) {
-		set_error(err, errlen, "%s:%d: syntax error", name, rc);
+		err_set(err, errlen, "%s:%d: syntax error", name, rc);
 		rc = -EINVAL;
 	} else if (p->err_line) {
-		set_error(err, errlen, "%s:%d: %s", name, p->err_line, p->err);
+		err_set(err, errlen, "%s:%d: %s", name, p->err_line, p->err);
 		rc = -EINVAL;
 	} else if (rc != 0) {
-		set_error(err, errlen, "%s: cannot parse", name);
+		err_set(err, errlen, "%s: cannot parse", name);
 		rc = -EINVAL;
 	}
 	free(p);
@@ -537,7 +519,7 @@ int config_load_string(struct lr_config *cfg, const char *text, const char *name
 
 	config_init(cfg);
 	if (!text || !name) {
-		set_error(err, errlen, "no configuration text");
+		err_set(err, errlen, "no configuration text");
 		rc = -EINVAL;
 		goto err;
 	}
@@ -574,11 +556,11 @@ int config_load(struct lr_config *cfg, const char *path, char *err, size_t errle
 	if (rc == -ENOENT && optional)
 		return 0;
 	if (rc < 0) {
-		set_error(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+		err_set(err, errlen, "cannot read %s: %s", path, strerror(-rc));
 		goto err;
 	}
 	if (strlen(text) != len) {
-		set_error(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+		err_set(err, errlen, "%s: not a text file (contains a NUL byte)", path);
 		rc = -EINVAL;
 		goto err;
 	}
@@ -611,16 +593,16 @@ int config_set(struct lr_config *cfg, const char *section, const char *key,
 	int i;
 
 	if (!cfg || !section || !key || !value) {
-		set_error(err, errlen, "missing section, key or value");
+		err_set(err, errlen, "missing section, key or value");
 		return -EINVAL;
 	}
 	if (!section_known(section)) {
-		set_error(err, errlen, "unknown section [%.*s]", CONF_NAME_SHOWN, section);
+		err_set(err, errlen, "unknown section [%.*s]", CONF_NAME_SHOWN, section);
 		return -EINVAL;
 	}
 	i = key_find(section, key);
 	if (i < 0) {
-		set_error(err, errlen, "unknown key '%.*s' in [%s]", CONF_NAME_SHOWN, key,
+		err_set(err, errlen, "unknown key '%.*s' in [%s]", CONF_NAME_SHOWN, key,
 			  section);
 		return -EINVAL;
 	}

@@ -575,3 +575,14 @@ void human_size(uint64_t bytes, char *out, size_t size)
 	}
 	snprintf(out, size, "%.1f %s", v, units[u]);
 }
+
+void err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

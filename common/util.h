@@ -21,6 +21,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int str_copy(char *dst, size_t size, const char *src);
 
+/**
+ * err_set() - printf a message for a person into @err (@errlen bytes,
+ * always terminated).  @err may be NULL (nothing is written).
+ */
+void err_set(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /** str_has_prefix() - true if @s begins with @prefix. */
 bool str_has_prefix(const char *s, const char *prefix);
 

@@ -25,20 +25,6 @@
 
 #define OVERLAY_DIR_MODE 0700	/* a client's overlay is private */
 
-/** set_err() - printf into @err (may be NULL). */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /**
  * client_base_id() - "IMAGE@VERSION:SHA256" of @v into @out, which should
  * hold OVERLAY_BASE_ID_MAX + 1 bytes (the longest name, version and digest
@@ -73,7 +59,7 @@ int client_overlay_open(struct store *st, const struct reg_resolved *r,
 	int rc;
 
 	if (!st || !r || !out) {
-		set_err(err, errlen, "client_overlay_open: missing argument");
+		err_set(err, errlen, "client_overlay_open: missing argument");
 		return -EINVAL;
 	}
 	who = r->client.name[0] ? r->client.name : r->client.mac;
@@ -83,7 +69,7 @@ int client_overlay_open(struct store *st, const struct reg_resolved *r,
 	if (flags & OVERLAY_CREATE) {
 		rc = mkdir_p(dir, OVERLAY_DIR_MODE);
 		if (rc < 0) {
-			set_err(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
+			err_set(err, errlen, "cannot create %s: %s", dir, strerror(-rc));
 			goto err;
 		}
 	}
@@ -92,19 +78,19 @@ int client_overlay_open(struct store *st, const struct reg_resolved *r,
 	case 0:
 		break;
 	case -ENOENT:
-		set_err(err, errlen, "client %s has no server-side overlay (mode %s)",
+		err_set(err, errlen, "client %s has no server-side overlay (mode %s)",
 			who, r->mode);
 		break;
 	case -ESTALE:
-		set_err(err, errlen, "the overlay of client %s was made over another "
+		err_set(err, errlen, "the overlay of client %s was made over another "
 			"version than %s %d; reset it with 'lanroot client reset %s'",
 			who, r->version.image, r->version.version, who);
 		break;
 	case -EBADMSG:
-		set_err(err, errlen, "the overlay of client %s in %s is damaged", who, dir);
+		err_set(err, errlen, "the overlay of client %s in %s is damaged", who, dir);
 		break;
 	default:
-		set_err(err, errlen, "cannot open the overlay of client %s in %s: %s",
+		err_set(err, errlen, "cannot open the overlay of client %s in %s: %s",
 			who, dir, strerror(-rc));
 		break;
 	}
@@ -141,7 +127,7 @@ static int share_boot_file(struct store *st, const struct reg_version *base,
 	if (!name[0])
 		return 0;
 	if (strchr(name, '/')) {
-		set_err(err, errlen, "version %d of %s: bad file name '%s'", base->version,
+		err_set(err, errlen, "version %d of %s: bad file name '%s'", base->version,
 			base->image, name);
 		return -EINVAL;
 	}
@@ -149,7 +135,7 @@ static int share_boot_file(struct store *st, const struct reg_version *base,
 	dst = xasprintf("%s/%s", workdir, name);
 	rc = share_file(src, dst);
 	if (rc < 0)
-		set_err(err, errlen, "cannot share %s into the new version: %s", src,
+		err_set(err, errlen, "cannot share %s into the new version: %s", src,
 			strerror(-rc));
 	free(src);
 	free(dst);
@@ -172,16 +158,16 @@ int client_capture(struct store *st, const char *client, const char *note,
 	struct stat stbuf;
 
 	if (!st || !client || !version) {
-		set_err(err, errlen, "client_capture: missing argument");
+		err_set(err, errlen, "client_capture: missing argument");
 		return -EINVAL;
 	}
 	if (note && strlen(note) >= sizeof(nv.note)) {
-		set_err(err, errlen, "note too long (at most %zu bytes)", sizeof(nv.note) - 1);
+		err_set(err, errlen, "note too long (at most %zu bytes)", sizeof(nv.note) - 1);
 		return -EINVAL;
 	}
 	rc = registry_client_resolve(st->reg, client, &r);
 	if (rc < 0) {
-		set_err(err, errlen, "%s", registry_error(st->reg));
+		err_set(err, errlen, "%s", registry_error(st->reg));
 		return rc;
 	}
 	rc = client_overlay_open(st, &r, OVERLAY_READONLY, &ov, err, errlen);
@@ -190,7 +176,7 @@ int client_capture(struct store *st, const char *client, const char *note,
 
 	rc = store_workdir(st, &work);
 	if (rc < 0) {
-		set_err(err, errlen, "cannot make a work directory in %s/tmp: %s", st->dir,
+		err_set(err, errlen, "cannot make a work directory in %s/tmp: %s", st->dir,
 			strerror(-rc));
 		goto err;
 	}
@@ -199,23 +185,23 @@ int client_capture(struct store *st, const char *client, const char *note,
 	basefd = open(base, O_RDONLY | O_CLOEXEC);
 	if (basefd < 0) {
 		rc = -errno;
-		set_err(err, errlen, "cannot open %s: %s", base, strerror(-rc));
+		err_set(err, errlen, "cannot open %s: %s", base, strerror(-rc));
 		goto err;
 	}
 	dstfd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (dstfd < 0) {
 		rc = -errno;
-		set_err(err, errlen, "cannot create %s: %s", dst, strerror(-rc));
+		err_set(err, errlen, "cannot create %s: %s", dst, strerror(-rc));
 		goto err;
 	}
 	rc = copy_image(basefd, dstfd, NULL, p);
 	if (rc < 0) {
-		set_err(err, errlen, "cannot copy %s: %s", base, strerror(-rc));
+		err_set(err, errlen, "cannot copy %s: %s", base, strerror(-rc));
 		goto err;
 	}
 	rc = overlay_capture(ov, dstfd, p);
 	if (rc < 0) {
-		set_err(err, errlen, "cannot apply the overlay of %s: %s", client,
+		err_set(err, errlen, "cannot apply the overlay of %s: %s", client,
 			strerror(-rc));
 		goto err;
 	}
@@ -229,13 +215,13 @@ int client_capture(struct store *st, const char *client, const char *note,
 	nv.parent = r.version.version;
 	if (fstat(dstfd, &stbuf) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", dst, strerror(-rc));
+		err_set(err, errlen, "%s: %s", dst, strerror(-rc));
 		goto err;
 	}
 	nv.size = (uint64_t)stbuf.st_size;
 	rc = digest_file(dstfd, p, nv.sha256);
 	if (rc < 0) {
-		set_err(err, errlen, "cannot hash %s: %s", dst, strerror(-rc));
+		err_set(err, errlen, "cannot hash %s: %s", dst, strerror(-rc));
 		goto err;
 	}
 	close(dstfd);

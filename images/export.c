@@ -22,20 +22,6 @@
 #define EXPORT_SEP '/'
 #define VERSION_STR_MAX 16	/* INT_MAX in decimal, with room */
 
-/** set_err() - printf into @err (may be NULL). */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /**
  * export_token_fields() - the token's fields for @mac (canonical), @image,
  * @version and @mode, in the order export.h gives.
@@ -113,16 +99,16 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 	size_t n = 0, len;
 
 	if (!name || !out) {
-		set_err(err, errlen, "no export name");
+		err_set(err, errlen, "no export name");
 		return -EINVAL;
 	}
 	len = strnlen(name, EXPORT_NAME_MAX);
 	if (len == 0) {
-		set_err(err, errlen, "empty export name");
+		err_set(err, errlen, "empty export name");
 		return -EINVAL;
 	}
 	if (len >= EXPORT_NAME_MAX) {
-		set_err(err, errlen, "export name too long (at most %d bytes)",
+		err_set(err, errlen, "export name too long (at most %d bytes)",
 			EXPORT_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -132,7 +118,7 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 	s = buf;
 	for (;;) {
 		if (n == EXPORT_FIELDS) {
-			set_err(err, errlen, "export name has more than %d '/'-separated fields",
+			err_set(err, errlen, "export name has more than %d '/'-separated fields",
 				EXPORT_FIELDS);
 			return -EINVAL;
 		}
@@ -144,37 +130,37 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 		s = sep + 1;
 	}
 	if (n != EXPORT_FIELDS) {
-		set_err(err, errlen, "export name has %zu '/'-separated fields, not %d "
+		err_set(err, errlen, "export name has %zu '/'-separated fields, not %d "
 			"(MAC/IMAGE/VERSION/MODE/TOKEN)", n, EXPORT_FIELDS);
 		return -EINVAL;
 	}
 
 	memset(out, 0, sizeof(*out));
 	if (mac_parse(field[0], mac) < 0) {
-		set_err(err, errlen, "export name: invalid MAC address '%s'", field[0]);
+		err_set(err, errlen, "export name: invalid MAC address '%s'", field[0]);
 		return -EINVAL;
 	}
 	mac_format(mac, out->mac);
 	if (!name_valid(field[1])) {
-		set_err(err, errlen, "export name: invalid image name '%s'", field[1]);
+		err_set(err, errlen, "export name: invalid image name '%s'", field[1]);
 		return -EINVAL;
 	}
 	if (str_copy(out->image, sizeof(out->image), field[1]) < 0) {
-		set_err(err, errlen, "export name: image name too long");
+		err_set(err, errlen, "export name: image name too long");
 		return -EINVAL;
 	}
 	if (parse_int(field[2], 1, INT_MAX, &out->version) < 0 ||
 	    field[2][0] < '1' || field[2][0] > '9') {
-		set_err(err, errlen, "export name: invalid version '%s' (1..%d, no sign "
+		err_set(err, errlen, "export name: invalid version '%s' (1..%d, no sign "
 			"or leading zero)", field[2], INT_MAX);
 		return -EINVAL;
 	}
 	if (!mode_valid(field[3]) || str_copy(out->mode, sizeof(out->mode), field[3]) < 0) {
-		set_err(err, errlen, "export name: unknown overlay mode '%s'", field[3]);
+		err_set(err, errlen, "export name: unknown overlay mode '%s'", field[3]);
 		return -EINVAL;
 	}
 	if (!is_lower_hex(field[4], TOKEN_HEX_LEN)) {
-		set_err(err, errlen, "export name: token is not %d lowercase hex digits",
+		err_set(err, errlen, "export name: token is not %d lowercase hex digits",
 			TOKEN_HEX_LEN);
 		return -EINVAL;
 	}

@@ -42,20 +42,6 @@
 #define MANIFEST_MAX (64 * 1024)	/* a manifest is a few hundred bytes */
 #define DIGEST_SHOW 16			/* hex digits of a digest in messages */
 
-/** set_err() - printf into @err (may be NULL). */
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- layout ------------------------------------------------------------ */
 
 char *store_version_dir(const struct store *st, const char *image, int version)
@@ -107,7 +93,7 @@ static int make_dir(const char *dir, const char *sub, unsigned mode,
 	int rc = mkdir_p(path, mode);
 
 	if (rc < 0)
-		set_err(err, errlen, "cannot create %s: %s", path, strerror(-rc));
+		err_set(err, errlen, "cannot create %s: %s", path, strerror(-rc));
 	free(path);
 	return rc;
 }
@@ -124,7 +110,7 @@ int store_init(const char *dir, char *err, size_t errlen)
 	int rc;
 
 	if (!dir || !*dir) {
-		set_err(err, errlen, "no state directory given");
+		err_set(err, errlen, "no state directory given");
 		return -EINVAL;
 	}
 	rc = make_dir(dir, NULL, STORE_DIR_MODE, err, errlen);
@@ -142,12 +128,12 @@ int store_init(const char *dir, char *err, size_t errlen)
 	if (rc == -EEXIST)
 		rc = 0;		/* never replaced: tokens handed out stay valid */
 	if (rc < 0) {
-		set_err(err, errlen, "cannot create %s: %s", secret, strerror(-rc));
+		err_set(err, errlen, "cannot create %s: %s", secret, strerror(-rc));
 		goto err;
 	}
 	rc = secret_load(secret, key);
 	if (rc < 0) {
-		set_err(err, errlen, "%s: %s", secret, rc == -EPERM ?
+		err_set(err, errlen, "%s: %s", secret, rc == -EPERM ?
 			"readable by group or others (chmod 600 it)" : strerror(-rc));
 		goto err;
 	}
@@ -159,7 +145,7 @@ int store_init(const char *dir, char *err, size_t errlen)
 	registry_close(reg);
 	rc = fsync_dir(dir);
 	if (rc < 0)
-		set_err(err, errlen, "cannot sync %s: %s", dir, strerror(-rc));
+		err_set(err, errlen, "cannot sync %s: %s", dir, strerror(-rc));
 err:
 	memset(key, 0, sizeof(key));
 	free(secret);
@@ -179,7 +165,7 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	int rc;
 
 	if (!dir || !*dir) {
-		set_err(err, errlen, "no state directory given");
+		err_set(err, errlen, "no state directory given");
 		return -EINVAL;
 	}
 	secret = xasprintf("%s/" STORE_SECRET, dir);
@@ -187,10 +173,10 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	if (access(db, F_OK) < 0 || access(secret, F_OK) < 0) {
 		rc = errno == ENOENT || errno == ENOTDIR ? -ENOENT : -errno;
 		if (rc == -ENOENT)
-			set_err(err, errlen, "%s is not a lanroot state directory; "
+			err_set(err, errlen, "%s is not a lanroot state directory; "
 				"run 'lanroot init'", dir);
 		else
-			set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+			err_set(err, errlen, "%s: %s", dir, strerror(-rc));
 		goto err;
 	}
 
@@ -199,7 +185,7 @@ int store_open(const char *dir, struct store **out, char *err, size_t errlen)
 	st->cluster_size = OVERLAY_CLUSTER_DEFAULT;
 	rc = secret_load(secret, st->secret);
 	if (rc < 0) {
-		set_err(err, errlen, "%s: %s", secret, rc == -EPERM ?
+		err_set(err, errlen, "%s: %s", secret, rc == -EPERM ?
 			"readable by group or others (chmod 600 it)" :
 			rc == -EINVAL ? "not a lanroot secret (wrong size)" : strerror(-rc));
 		goto err;
@@ -302,12 +288,12 @@ static int manifest_read(const char *path, uint64_t *size, char sha[DIGEST_HEX_L
 
 	rc = file_read_all(path, MANIFEST_MAX, &text, &len);
 	if (rc < 0) {
-		set_err(err, errlen, "%s: %s", path, strerror(-rc));
+		err_set(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
 	o = json_loadb(text, len, 0, &jerr);
 	if (!o) {
-		set_err(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
+		err_set(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
 		rc = -EBADMSG;
 		goto err;
 	}
@@ -315,7 +301,7 @@ static int manifest_read(const char *path, uint64_t *size, char sha[DIGEST_HEX_L
 	jsha = json_object_get(o, "sha256");
 	if (!json_is_integer(jsize) || json_integer_value(jsize) < 0 ||
 	    !json_is_string(jsha) || strlen(json_string_value(jsha)) != DIGEST_HEX_LEN) {
-		set_err(err, errlen, "%s: no valid \"size\" and \"sha256\"", path);
+		err_set(err, errlen, "%s: no valid \"size\" and \"sha256\"", path);
 		rc = -EBADMSG;
 		goto err;
 	}
@@ -422,19 +408,19 @@ static int commit_reserve(int version, void *arg)
 	c->v.version = version;
 	manifest = manifest_render(&c->v);
 	if (!manifest) {
-		set_err(c->err, c->errlen, "cannot render the manifest of %s version %d",
+		err_set(c->err, c->errlen, "cannot render the manifest of %s version %d",
 			c->v.image, version);
 		rc = -EINVAL;
 		goto err;
 	}
 	rc = file_write_atomic(mpath, manifest, strlen(manifest), 0644);
 	if (rc < 0) {
-		set_err(c->err, c->errlen, "cannot write %s: %s", mpath, strerror(-rc));
+		err_set(c->err, c->errlen, "cannot write %s: %s", mpath, strerror(-rc));
 		goto err;
 	}
 	rc = mkdir_p(imgdir, STORE_DIR_MODE);
 	if (rc < 0) {
-		set_err(c->err, c->errlen, "cannot create %s: %s", imgdir, strerror(-rc));
+		err_set(c->err, c->errlen, "cannot create %s: %s", imgdir, strerror(-rc));
 		goto err;
 	}
 	/*
@@ -445,14 +431,14 @@ static int commit_reserve(int version, void *arg)
 	if (lstat(target, &stbuf) == 0) {
 		rc = move_aside(c->st, target);
 		if (rc < 0) {
-			set_err(c->err, c->errlen, "cannot remove the stale %s: %s",
+			err_set(c->err, c->errlen, "cannot remove the stale %s: %s",
 				target, strerror(-rc));
 			goto err;
 		}
 	}
 	if (rename(c->workdir, target) < 0) {
 		rc = -errno;
-		set_err(c->err, c->errlen, "cannot move %s to %s: %s", c->workdir, target,
+		err_set(c->err, c->errlen, "cannot move %s to %s: %s", c->workdir, target,
 			strerror(-rc));
 		goto err;
 	}
@@ -466,7 +452,7 @@ static int commit_reserve(int version, void *arg)
 		free(images);
 	}
 	if (rc < 0) {
-		set_err(c->err, c->errlen, "cannot sync %s: %s", imgdir, strerror(-rc));
+		err_set(c->err, c->errlen, "cannot sync %s: %s", imgdir, strerror(-rc));
 		goto err;
 	}
 	c->failed = false;
@@ -494,18 +480,18 @@ int store_commit_version(struct store *st, const char *workdir,
 	int rc, got = 0;
 
 	if (!st || !workdir || !v || !version) {
-		set_err(err, errlen, "store_commit_version: missing argument");
+		err_set(err, errlen, "store_commit_version: missing argument");
 		rc = -EINVAL;
 		goto err;
 	}
 	if (!name_valid(v->image)) {
-		set_err(err, errlen, "invalid image name '%s'", v->image);
+		err_set(err, errlen, "invalid image name '%s'", v->image);
 		rc = -EINVAL;
 		goto err;
 	}
 	rootfs = xasprintf("%s/" STORE_ROOTFS, workdir);
 	if (stat(rootfs, &stbuf) < 0 || !S_ISREG(stbuf.st_mode)) {
-		set_err(err, errlen, "%s: no root file system image", workdir);
+		err_set(err, errlen, "%s: no root file system image", workdir);
 		rc = -EINVAL;
 		goto err;
 	}
@@ -515,12 +501,12 @@ int store_commit_version(struct store *st, const char *workdir,
 	/* mkdtemp made it private; a version is readable by the daemons. */
 	if (chmod(workdir, STORE_DIR_MODE) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "cannot chmod %s: %s", workdir, strerror(-rc));
+		err_set(err, errlen, "cannot chmod %s: %s", workdir, strerror(-rc));
 		goto err;
 	}
 	rc = sync_files(workdir);
 	if (rc < 0) {
-		set_err(err, errlen, "cannot sync %s: %s", workdir, strerror(-rc));
+		err_set(err, errlen, "cannot sync %s: %s", workdir, strerror(-rc));
 		goto err;
 	}
 
@@ -530,7 +516,7 @@ int store_commit_version(struct store *st, const char *workdir,
 		goto out;
 	}
 	if (!c.failed)
-		set_err(err, errlen, "%s", registry_error(st->reg));
+		err_set(err, errlen, "%s", registry_error(st->reg));
 	if (c.target) {
 		/*
 		 * Renamed, then the commit failed.  Take the directory back
@@ -565,18 +551,18 @@ int store_delete_version(struct store *st, const char *image, int version,
 	int rc;
 
 	if (!st || !image || !name_valid(image)) {
-		set_err(err, errlen, "invalid image name '%s'", image ? image : "");
+		err_set(err, errlen, "invalid image name '%s'", image ? image : "");
 		return -EINVAL;
 	}
 	rc = registry_version_delete(st->reg, image, version);
 	if (rc < 0) {
-		set_err(err, errlen, "%s", registry_error(st->reg));
+		err_set(err, errlen, "%s", registry_error(st->reg));
 		return rc;
 	}
 	dir = store_version_dir(st, image, version);
 	rc = move_aside(st, dir);
 	if (rc < 0)
-		set_err(err, errlen, "version %d of %s is forgotten but %s could not be "
+		err_set(err, errlen, "version %d of %s is forgotten but %s could not be "
 			"removed: %s", version, image, dir, strerror(-rc));
 	imgdir = xasprintf("%s/" STORE_IMAGES "/%s", st->dir, image);
 	rmdir(imgdir);		/* only if that was the last version */
@@ -601,12 +587,12 @@ int store_verify_version(struct store *st, const char *image, int version,
 	int fd = -1, rc;
 
 	if (!st || !image) {
-		set_err(err, errlen, "store_verify_version: missing argument");
+		err_set(err, errlen, "store_verify_version: missing argument");
 		return -EINVAL;
 	}
 	rc = registry_version_get(st->reg, image, version, &v);
 	if (rc < 0) {
-		set_err(err, errlen, "%s", registry_error(st->reg));
+		err_set(err, errlen, "%s", registry_error(st->reg));
 		return rc;
 	}
 	rootfs = store_version_file(st, image, version, STORE_ROOTFS);
@@ -615,20 +601,20 @@ int store_verify_version(struct store *st, const char *image, int version,
 	fd = open(rootfs, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &stbuf) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "version %d of %s: %s: %s", version, image, rootfs,
+		err_set(err, errlen, "version %d of %s: %s: %s", version, image, rootfs,
 			strerror(-rc));
 		goto err;
 	}
 	rc = manifest_read(mpath, &msize, msha, err, errlen);
 	if (rc == -ENOENT) {
-		set_err(err, errlen, "version %d of %s: %s is missing", version, image,
+		err_set(err, errlen, "version %d of %s: %s is missing", version, image,
 			STORE_MANIFEST);
 		rc = -EBADMSG;
 	}
 	if (rc < 0)
 		goto err;
 	if ((uint64_t)stbuf.st_size != v.size || msize != v.size) {
-		set_err(err, errlen, "version %d of %s: %s is %llu bytes, the registry says "
+		err_set(err, errlen, "version %d of %s: %s is %llu bytes, the registry says "
 			"%llu and the manifest %llu", version, image, STORE_ROOTFS,
 			(unsigned long long)stbuf.st_size, (unsigned long long)v.size,
 			(unsigned long long)msize);
@@ -637,19 +623,19 @@ int store_verify_version(struct store *st, const char *image, int version,
 	}
 	rc = digest_file(fd, p, sha);
 	if (rc < 0) {
-		set_err(err, errlen, "version %d of %s: cannot read %s: %s", version, image,
+		err_set(err, errlen, "version %d of %s: cannot read %s: %s", version, image,
 			rootfs, strerror(-rc));
 		goto err;
 	}
 	if (strcmp(sha, msha) != 0) {
-		set_err(err, errlen, "version %d of %s: %s digest %.*s… does not match the "
+		err_set(err, errlen, "version %d of %s: %s digest %.*s… does not match the "
 			"manifest (%.*s…)", version, image, STORE_ROOTFS, DIGEST_SHOW, sha,
 			DIGEST_SHOW, msha);
 		rc = -EBADMSG;
 		goto err;
 	}
 	if (strcmp(sha, v.sha256) != 0) {
-		set_err(err, errlen, "version %d of %s: %s digest %.*s… does not match the "
+		err_set(err, errlen, "version %d of %s: %s digest %.*s… does not match the "
 			"registry (%.*s…)", version, image, STORE_ROOTFS, DIGEST_SHOW, sha,
 			DIGEST_SHOW, v.sha256);
 		rc = -EBADMSG;
