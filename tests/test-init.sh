@@ -6,14 +6,14 @@ mktmpdir
 
 conf=$tmp/etc/lanroot.conf
 state=$tmp/state
-lanroot -c "$conf" --state "$state" init --address 10.0.0.1 >"$tmp/out"
+lanroot -c "$conf" --state "$state" init --address 192.0.2.10 >"$tmp/out"
 grep -q "created state directory $state" "$tmp/out" || { cat "$tmp/out"; fail "no 'created' line"; }
 grep -q "wrote config $conf" "$tmp/out" || { cat "$tmp/out"; fail "no 'wrote config' line"; }
 [ -f "$state/registry.db" ] && [ -d "$state/images" ] && [ -d "$state/overlays" ] &&
 	[ -d "$state/tmp" ] || fail "state layout incomplete"
 [ "$(stat -c %a "$state/secret")" = 600 ] || fail "secret is not 0600"
 grep -q "^state_dir *= *$state\$" "$conf" || { cat "$conf"; fail "config lacks state_dir"; }
-grep -q "^server_address *= *10.0.0.1\$" "$conf" || { cat "$conf"; fail "config lacks server_address"; }
+grep -q "^server_address *= *192.0.2.10\$" "$conf" || { cat "$conf"; fail "config lacks server_address"; }
 cp "$state/secret" "$tmp/secret.1"
 cp "$conf" "$tmp/conf.1"
 
