@@ -74,8 +74,8 @@ void admin_progress_done(struct admin *a);
 /** admin_audit() - registry_audit() + log_event() for a change. */
 void admin_audit(struct admin *a, const char *event, json_t *detail);
 
-/* JSON renderings shared by list/show. */
-json_t *admin_json_version(const struct reg_version *v);
+/* JSON renderings shared by list/show (a version's includes its path). */
+json_t *admin_json_version(struct admin *a, const struct reg_version *v);
 json_t *admin_json_group(struct admin *a, const struct reg_group *g);
 json_t *admin_json_client(struct admin *a, const struct reg_client *c);
 
@@ -103,12 +103,42 @@ int admin_load_config(struct admin *a, bool missing_ok);
 
 /**
  * admin_getopt() - getopt_long() for a subcommand named @cmd ("lanroot
- * image import").  Unknown options and missing arguments print a usage
- * error and return '?'; otherwise as getopt_long (-1 at the end).  The
- * option scan is reset by admin_dispatch() before each subcommand.
+ * image import").  Unknown options, missing arguments and a value given
+ * to a long option that takes none (when its val is not a character)
+ * print a usage error and return '?'; otherwise as getopt_long (-1 at the
+ * end).  The option scan is reset by admin_dispatch() before each
+ * subcommand.
  */
 int admin_getopt(int argc, char **argv, const char *shortopts,
 		 const struct option *longopts, const char *cmd);
+
+/*
+ * One option of a subcommand, for admin_parse_opts(): a flag (@flag set)
+ * or an option with a value (@value set).  A table of them ends with an
+ * entry whose @name is NULL; --help/-h is always there and not listed.
+ */
+struct admin_opt {
+	const char *name;	/* long name without "--" ("dry-run") */
+	char short_name;	/* also -X, or 0 for none */
+	bool *flag;		/* a flag: set to true when given */
+	const char **value;	/* an option with a value: it is stored here */
+	/* Checks a value before it is stored (NULL: any value will do).
+	 * Return 0, or EXIT_USAGE after saying why. */
+	int (*check)(const char *cmd, const char *value);
+};
+
+/* Most options one subcommand may have (not counting --help). */
+#define ADMIN_OPTS_MAX 8
+
+/**
+ * admin_parse_opts() - the option loop of the subcommand @cmd ("lanroot
+ * group add"): sets the flags and stores the values of @opts, in the order
+ * given, checking each value as it comes.  --help prints @usage.
+ * Return -1 to go on (optind is then the first operand), else the exit
+ * status to return (help printed, or a usage error).
+ */
+int admin_parse_opts(int argc, char **argv, const char *cmd, const char *usage,
+		     const struct admin_opt *opts);
 
 /**
  * admin_opts_json() - the option loop of a command whose only options are
@@ -122,6 +152,71 @@ int admin_opts_help(int argc, char **argv, const char *cmd, const char *usage);
 
 /** admin_help() - print @usage on stdout → EXIT_OK. */
 int admin_help(const char *usage);
+
+/**
+ * admin_no_operands() - a command that takes no operands got none.
+ * Return 0, or EXIT_USAGE after "CMD: unexpected argument 'X'".
+ */
+int admin_no_operands(const char *cmd, int argc, char **argv);
+
+/**
+ * admin_check_choice() - a value that must be one of a few words.
+ * @ok:      whether @value is one of them
+ * @kind:    what it is, for the message ("mode")
+ * @choices: the words, for the message ("nbd or iscsi")
+ * Return: 0 if @ok, else EXIT_USAGE after "CMD: unknown KIND 'VALUE' (CHOICES)".
+ */
+int admin_check_choice(const char *cmd, bool ok, const char *kind, const char *value,
+		       const char *choices);
+
+/* admin_opt checks: --cmdline and --note fit their registry fields. */
+int admin_check_cmdline(const char *cmd, const char *value);
+int admin_check_note(const char *cmd, const char *value);
+
+/**
+ * admin_registry_error() - print "lanroot: @what: <the registry's last
+ * error>" (what is "group set", the command) → EXIT_FAIL.
+ */
+int admin_registry_error(struct admin *a, const char *what);
+
+/*
+ * Registry look-ups for the command @what: fill in the object and return
+ * 0, or return EXIT_FAIL after admin_registry_error() ("image show: no
+ * image 'x'").
+ */
+int admin_image_get(struct admin *a, const char *what, const char *name,
+		    struct reg_image *im);
+int admin_version_get(struct admin *a, const char *what, const char *image, int version,
+		      struct reg_version *v);
+int admin_group_get(struct admin *a, const char *what, const char *name,
+		    struct reg_group *g);
+/* @who is a client's name or MAC address. */
+int admin_client_get(struct admin *a, const char *what, const char *who,
+		     struct reg_client *c);
+
+/**
+ * admin_overrides_writable() - client @c belongs to @group and overrides
+ * its mode with one that writes to a server-side overlay.
+ */
+bool admin_overrides_writable(const struct reg_client *c, const char *group);
+
+/**
+ * admin_list_add() - append a printf-formatted item to the list of names
+ * in @out ("a, b"), with ", " before it unless it is the first; the text
+ * is cut to fit @outlen.
+ */
+void admin_list_add(char *out, size_t outlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* JSON values for optional fields: 0 (none) and "" become null. */
+json_t *admin_json_int_or_null(json_int_t n);
+json_t *admin_json_str_or_null(const char *s);
+
+/**
+ * admin_number_or() - a table cell: @n as text in @buf, or @none when @n is
+ * 0 (no version, no parent).  Returns @buf or @none.
+ */
+const char *admin_number_or(char *buf, size_t len, long long n, const char *none);
 
 /** admin_parse_version() - "1".."INT_MAX" → *@out, else usage error (-1). */
 int admin_parse_version(const char *cmd, const char *s, int *out);

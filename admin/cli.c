@@ -1,6 +1,6 @@
 /* Helpers shared by the `lanroot` subcommands: dispatch, option parsing,
- * messages, JSON output, the progress bar, auditing, and the JSON shapes
- * of versions, groups and clients.
+ * messages, registry look-ups, JSON output, the progress bar, auditing,
+ * and the JSON shapes of versions, groups and clients.
  */
 #include <config.h>
 
@@ -33,6 +33,9 @@
 #define PROGRESS_BAR_WIDTH 20
 /* Longest event field list passed to log_event() (see admin_audit()). */
 #define AUDIT_EVENT_FIELDS 8
+/* admin_parse_opts(): getopt_long() answers this + index for a long option
+ * (above every character a short option can be). */
+#define OPT_FIRST 256
 
 /** short_cmd() - "lanroot image import" → "image import" for messages. */
 static const char *short_cmd(const char *cmd)
@@ -165,6 +168,18 @@ int admin_open_store(struct admin *a)
 	return 0;
 }
 
+/* ---- messages ------------------------------------------------------------- */
+
+/**
+ * print_message() - "lanroot: MSG" on stderr, without the newline.
+ * @fmt, @ap: the message
+ */
+static void print_message(const char *fmt, va_list ap)
+{
+	fputs("lanroot: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 /**
  * admin_usage_error() - a command-line mistake: the message, then where
  * to read the synopsis.  Return EXIT_USAGE.
@@ -173,9 +188,8 @@ int admin_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("lanroot: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\ntry '%s --help'\n", cmd);
 	return EXIT_USAGE;
@@ -186,12 +200,17 @@ int admin_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("lanroot: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_FAIL;
+}
+
+/** admin_registry_error() - "lanroot: WHAT: <registry error>".  EXIT_FAIL. */
+int admin_registry_error(struct admin *a, const char *what)
+{
+	return admin_error("%s: %s", what, registry_error(a->st->reg));
 }
 
 /** admin_plural() - "a, b" and "a and 2 more" name several, "a" one. */
@@ -220,12 +239,27 @@ int admin_help(const char *usage)
 	return EXIT_OK;
 }
 
+/* ---- options and operands --------------------------------------------------- */
+
+/**
+ * long_name() - the name of the long option in @longopts whose val is @val,
+ * NULL if none.
+ */
+static const char *long_name(const struct option *longopts, int val)
+{
+	for (; longopts->name; longopts++)
+		if (longopts->val == val)
+			return longopts->name;
+	return NULL;
+}
+
 /**
  * admin_getopt() - getopt_long() with lanroot's messages; see admin.h.
  */
 int admin_getopt(int argc, char **argv, const char *shortopts,
 		 const struct option *longopts, const char *cmd)
 {
+	const char *name;
 	char spec[64];
 	int c;
 
@@ -239,7 +273,11 @@ int admin_getopt(int argc, char **argv, const char *shortopts,
 		return '?';
 	}
 	if (c == '?') {
-		if (optopt)
+		name = optopt >= OPT_FIRST ? long_name(longopts, optopt) : NULL;
+		if (name)	/* "--json=1": getopt_long() names it by its val */
+			admin_usage_error(cmd, "%s: option '--%s' takes no value", short_cmd(cmd),
+					  name);
+		else if (optopt)
 			admin_usage_error(cmd, "%s: unknown option '-%c'", short_cmd(cmd),
 					  optopt);
 		else
@@ -250,43 +288,141 @@ int admin_getopt(int argc, char **argv, const char *shortopts,
 	return c;
 }
 
+/**
+ * opt_of() - the entry of @opts that getopt_long() answered @c for.
+ * @opts: the table admin_parse_opts() got, @n entries
+ * @c:    OPT_FIRST + index for a long option, the character for a short one
+ * Return: the entry, or NULL ('?': an error already reported).
+ */
+static const struct admin_opt *opt_of(const struct admin_opt *opts, size_t n, int c)
+{
+	size_t i;
+
+	if (c >= OPT_FIRST && (size_t)(c - OPT_FIRST) < n)
+		return &opts[c - OPT_FIRST];
+	for (i = 0; i < n; i++)
+		if (opts[i].short_name && opts[i].short_name == c)
+			return &opts[i];
+	return NULL;
+}
+
+/**
+ * admin_parse_opts() - a subcommand's option loop from its table of
+ * options; see admin.h.
+ *
+ * The getopt_long() table is built from @opts with --help last; a long
+ * option answers OPT_FIRST + its index.
+ */
+int admin_parse_opts(int argc, char **argv, const char *cmd, const char *usage,
+		     const struct admin_opt *opts)
+{
+	struct option longopts[ADMIN_OPTS_MAX + 2];
+	char shortopts[2 * ADMIN_OPTS_MAX + 2] = "h";
+	const struct admin_opt *o;
+	size_t n = 0, len = strlen(shortopts);
+	int c, rc;
+
+	for (o = opts; o->name; o++, n++) {
+		if (n == ADMIN_OPTS_MAX)
+			return admin_error("%s: more than %d options", short_cmd(cmd),
+					   ADMIN_OPTS_MAX);
+		longopts[n] = (struct option){ o->name, o->value ? required_argument : no_argument,
+					       NULL, OPT_FIRST + (int)n };
+		if (o->short_name) {
+			shortopts[len++] = o->short_name;
+			if (o->value)
+				shortopts[len++] = ':';
+		}
+	}
+	shortopts[len] = '\0';
+	longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	while ((c = admin_getopt(argc, argv, shortopts, longopts, cmd)) != -1) {
+		if (c == 'h')
+			return admin_help(usage);
+		o = opt_of(opts, n, c);
+		if (!o)
+			return EXIT_USAGE;
+		if (o->flag) {
+			*o->flag = true;
+			continue;
+		}
+		if (o->check) {
+			rc = o->check(cmd, optarg);
+			if (rc)
+				return rc;
+		}
+		*o->value = optarg;
+	}
+	return -1;
+}
+
 /** admin_opts_json() - see admin.h. */
 int admin_opts_json(int argc, char **argv, const char *cmd, const char *usage, bool *json)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const struct admin_opt opts[] = {
+		{ .name = "json", .flag = json },
+		{ .name = NULL },
 	};
-	int c;
 
 	*json = false;
-	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
-		switch (c) {
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
-			return admin_help(usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	return -1;
+	return admin_parse_opts(argc, argv, cmd, usage, opts);
 }
 
 /** admin_opts_help() - see admin.h. */
 int admin_opts_help(int argc, char **argv, const char *cmd, const char *usage)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	static const struct admin_opt none[] = { { .name = NULL } };
 
-	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1)
-		return c == 'h' ? admin_help(usage) : EXIT_USAGE;
-	return -1;
+	return admin_parse_opts(argc, argv, cmd, usage, none);
+}
+
+/** admin_no_operands() - see admin.h. */
+int admin_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		return admin_usage_error(cmd, "%s: unexpected argument '%s'", short_cmd(cmd),
+					 argv[optind]);
+	return 0;
+}
+
+/** admin_check_choice() - one of a few words; see admin.h. */
+int admin_check_choice(const char *cmd, bool ok, const char *kind, const char *value,
+		       const char *choices)
+{
+	if (ok)
+		return 0;
+	return admin_usage_error(cmd, "%s: unknown %s '%s' (%s)", short_cmd(cmd), kind, value,
+				 choices);
+}
+
+/**
+ * check_length() - an option's text must fit a registry field.
+ * @cmd:   "lanroot group add"
+ * @label: the option in the message ("--cmdline")
+ * @value: its text
+ * @max:   size of the field, with its terminating NUL
+ * Return: 0, or EXIT_USAGE after "CMD: LABEL longer than N characters".
+ */
+static int check_length(const char *cmd, const char *label, const char *value, int max)
+{
+	if (strlen(value) >= (size_t)max)
+		return admin_usage_error(cmd, "%s: %s longer than %d characters", short_cmd(cmd),
+					 label, max - 1);
+	return 0;
+}
+
+/** admin_check_cmdline() - a --cmdline that fits REG_CMDLINE_MAX. */
+int admin_check_cmdline(const char *cmd, const char *value)
+{
+	return check_length(cmd, "--cmdline", value, REG_CMDLINE_MAX);
+}
+
+/** admin_check_note() - a --note that fits REG_NOTE_MAX. */
+int admin_check_note(const char *cmd, const char *value)
+{
+	return check_length(cmd, "note", value, REG_NOTE_MAX);
 }
 
 /** admin_parse_version() - a version number argument; see admin.h. */
@@ -300,6 +436,8 @@ int admin_parse_version(const char *cmd, const char *s, int *out)
 	return 0;
 }
 
+/* ---- modes, formats and lists of names --------------------------------------- */
+
 /** admin_read_only_format() - squashfs and erofs take no writes. */
 bool admin_read_only_format(const char *format)
 {
@@ -311,6 +449,78 @@ bool admin_writable_mode(const char *mode)
 {
 	return !strcmp(mode, MODE_PERSISTENT) || !strcmp(mode, MODE_RESET_ON_BOOT);
 }
+
+/** admin_overrides_writable() - a client of @group whose own mode writes. */
+bool admin_overrides_writable(const struct reg_client *c, const char *group)
+{
+	return !strcmp(c->group, group) && *c->mode && admin_writable_mode(c->mode);
+}
+
+/** admin_list_add() - one more item for a ", "-separated list; see admin.h. */
+void admin_list_add(char *out, size_t outlen, const char *fmt, ...)
+{
+	size_t len = strlen(out);
+	va_list ap;
+
+	if (len + 1 >= outlen)
+		return;
+	if (len) {
+		str_copy(out + len, outlen - len, ", ");
+		len = strlen(out);
+	}
+	va_start(ap, fmt);
+	vsnprintf(out + len, outlen - len, fmt, ap);
+	va_end(ap);
+}
+
+/** admin_number_or() - @n as text, or @none for 0; see admin.h. */
+const char *admin_number_or(char *buf, size_t len, long long n, const char *none)
+{
+	if (!n)
+		return none;
+	snprintf(buf, len, "%lld", n);
+	return buf;
+}
+
+/* ---- registry look-ups --------------------------------------------------- */
+
+/** admin_image_get() - the image @name, or why not.  0 / EXIT_FAIL. */
+int admin_image_get(struct admin *a, const char *what, const char *name,
+		    struct reg_image *im)
+{
+	if (registry_image_get(a->st->reg, name, im) < 0)
+		return admin_registry_error(a, what);
+	return 0;
+}
+
+/** admin_version_get() - version @version of @image, or why not.  0 / EXIT_FAIL. */
+int admin_version_get(struct admin *a, const char *what, const char *image, int version,
+		      struct reg_version *v)
+{
+	if (registry_version_get(a->st->reg, image, version, v) < 0)
+		return admin_registry_error(a, what);
+	return 0;
+}
+
+/** admin_group_get() - the group @name, or why not.  0 / EXIT_FAIL. */
+int admin_group_get(struct admin *a, const char *what, const char *name,
+		    struct reg_group *g)
+{
+	if (registry_group_get(a->st->reg, name, g) < 0)
+		return admin_registry_error(a, what);
+	return 0;
+}
+
+/** admin_client_get() - the client @who (name or MAC), or why not.  0 / EXIT_FAIL. */
+int admin_client_get(struct admin *a, const char *what, const char *who,
+		     struct reg_client *c)
+{
+	if (registry_client_get(a->st->reg, who, c) < 0)
+		return admin_registry_error(a, what);
+	return 0;
+}
+
+/* ---- blockd and output ------------------------------------------------------- */
 
 /**
  * admin_blockd_probe() - whether lanroot-blockd answers on its control
@@ -496,30 +706,43 @@ void admin_audit(struct admin *a, const char *event, json_t *detail)
 
 /* ---- JSON shapes ----------------------------------------------------------- */
 
-/** json_str_or_null() - "" becomes null. */
-static json_t *json_str_or_null(const char *s)
+/** admin_json_int_or_null() - 0 (none) becomes null. */
+json_t *admin_json_int_or_null(json_int_t n)
+{
+	return n ? json_integer(n) : json_null();
+}
+
+/** admin_json_str_or_null() - "" becomes null. */
+json_t *admin_json_str_or_null(const char *s)
 {
 	return *s ? json_string(s) : json_null();
 }
 
 /**
  * admin_json_version() - a version as JSON: image, version, size, sha256,
- * format, created, parent (null for none), note, kernel, initrd, published.
+ * format, created, parent (null for none), note, kernel, initrd, published,
+ * and path (its rootfs file in the store).
  */
-json_t *admin_json_version(const struct reg_version *v)
+json_t *admin_json_version(struct admin *a, const struct reg_version *v)
 {
-	return json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b}",
-			 "image", v->image,
-			 "version", v->version,
-			 "size", (json_int_t)v->size,
-			 "sha256", v->sha256,
-			 "format", v->format,
-			 "created", v->created,
-			 "parent", v->parent ? json_integer(v->parent) : json_null(),
-			 "note", v->note,
-			 "kernel", json_str_or_null(v->kernel),
-			 "initrd", json_str_or_null(v->initrd),
-			 "published", v->published);
+	char *path = store_version_file(a->st, v->image, v->version, STORE_ROOTFS);
+	json_t *j;
+
+	j = json_pack("{s:s, s:i, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:s}",
+		      "image", v->image,
+		      "version", v->version,
+		      "size", (json_int_t)v->size,
+		      "sha256", v->sha256,
+		      "format", v->format,
+		      "created", v->created,
+		      "parent", admin_json_int_or_null(v->parent),
+		      "note", v->note,
+		      "kernel", admin_json_str_or_null(v->kernel),
+		      "initrd", admin_json_str_or_null(v->initrd),
+		      "published", v->published,
+		      "path", path);
+	free(path);
+	return j;
 }
 
 /**
@@ -546,9 +769,9 @@ json_t *admin_json_group(struct admin *a, const struct reg_group *g)
 	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:o}",
 		      "name", g->name,
 		      "image", g->image,
-		      "version", g->version ? json_integer(g->version) : json_null(),
+		      "version", admin_json_int_or_null(g->version),
 		      "follows", g->version ? "pinned" : "published",
-		      "boots", boots ? json_integer(boots) : json_null(),
+		      "boots", admin_json_int_or_null(boots),
 		      "mode", g->mode,
 		      "proto", g->proto,
 		      "cmdline", g->cmdline,
@@ -665,7 +888,7 @@ json_t *admin_json_client(struct admin *a, const struct reg_client *c)
 		      "image", r->version.image,
 		      "version", r->version.version,
 		      "mode", r->mode,
-		      "mode_override", json_str_or_null(r->client.mode),
+		      "mode_override", admin_json_str_or_null(r->client.mode),
 		      "proto", r->group.proto,
 		      "cmdline", r->cmdline,
 		      "loader", r->group.loader,

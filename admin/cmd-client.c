@@ -24,18 +24,7 @@
 /* --mode value that drops a client's override. */
 #define MODE_FROM_GROUP "group"
 
-enum { OPT_NAME = 256, OPT_GROUP, OPT_MODE, OPT_CMDLINE, OPT_JSON, OPT_NOTE, OPT_PUBLISH,
-       OPT_FORCE };
-
 /* ---- shared helpers ------------------------------------------------------------ */
-
-/** client_get() - the client named @who (name or MAC).  0 / EXIT_FAIL. */
-static int client_get(struct admin *a, const char *what, const char *who, struct reg_client *c)
-{
-	if (registry_client_get(a->st->reg, who, c) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
-	return 0;
-}
 
 /**
  * client_check_writable() - refuse mode @mode for a client of group @g
@@ -51,8 +40,8 @@ static int client_check_writable(struct admin *a, const char *what, const struct
 		return 0;
 	if (registry_group_version(a->st->reg, g, &version) < 0 || !version)
 		return 0;
-	if (registry_version_get(a->st->reg, g->image, version, &v) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	if (admin_version_get(a, what, g->image, version, &v))
+		return EXIT_FAIL;
 	if (admin_read_only_format(v.format))
 		return admin_error("%s: mode %s needs a writable file system, but group %s boots "
 				   "%s version %d, which is %s (read-only)", what, mode, g->name,
@@ -61,9 +50,9 @@ static int client_check_writable(struct admin *a, const char *what, const struct
 }
 
 /**
- * check_client_name() - names must follow the name rule and must not read
- * as a MAC address (a lookup by NAME|MAC would be ambiguous).
- * Return 0, or EXIT_USAGE after the message.
+ * check_client_name() - admin_opt check of --name: names must follow the
+ * name rule and must not read as a MAC address (a lookup by NAME|MAC would
+ * be ambiguous).  Return 0, or EXIT_USAGE after the message.
  */
 static int check_client_name(const char *cmd, const char *name)
 {
@@ -77,6 +66,16 @@ static int check_client_name(const char *cmd, const char *name)
 		return admin_usage_error(cmd, "%s: invalid client name '%s': it reads as a MAC "
 					 "address", cmd + strlen("lanroot "), name);
 	return 0;
+}
+
+/**
+ * check_client_mode() - admin_opt check of --mode: a mode, or "group" to
+ * drop the override.  Return 0, or EXIT_USAGE after the message.
+ */
+static int check_client_mode(const char *cmd, const char *mode)
+{
+	return admin_check_choice(cmd, !strcmp(mode, MODE_FROM_GROUP) || mode_valid(mode), "mode",
+				  mode, "volatile, persistent, reset-on-boot or group");
 }
 
 /** overlay_data_bytes() - size of a client's overlay data file, 0 if none. */
@@ -119,15 +118,6 @@ struct client_opts {
 	const char *cmdline;
 };
 
-static const struct option client_options[] = {
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 /**
  * parse_client_opts() - the option loop of `client add` and `client set`.
  * Return -1 to go on, else the exit status.
@@ -135,39 +125,15 @@ static const struct option client_options[] = {
 static int parse_client_opts(int argc, char **argv, const char *cmd, const char *usage,
 			     struct client_opts *o)
 {
-	const char *what = cmd + strlen("lanroot ");
-	int c;
+	const struct admin_opt opts[] = {
+		{ .name = "name", .value = &o->name, .check = check_client_name },
+		{ .name = "group", .value = &o->group },
+		{ .name = "mode", .value = &o->mode, .check = check_client_mode },
+		{ .name = "cmdline", .value = &o->cmdline, .check = admin_check_cmdline },
+		{ .name = NULL },
+	};
 
-	while ((c = admin_getopt(argc, argv, "h", client_options, cmd)) != -1) {
-		switch (c) {
-		case OPT_NAME:
-			if (check_client_name(cmd, optarg))
-				return EXIT_USAGE;
-			o->name = optarg;
-			break;
-		case OPT_GROUP:
-			o->group = optarg;
-			break;
-		case OPT_MODE:
-			if (strcmp(optarg, MODE_FROM_GROUP) && !mode_valid(optarg))
-				return admin_usage_error(cmd, "%s: unknown mode '%s' (volatile, "
-							 "persistent, reset-on-boot or group)",
-							 what, optarg);
-			o->mode = optarg;
-			break;
-		case OPT_CMDLINE:
-			if (strlen(optarg) >= REG_CMDLINE_MAX)
-				return admin_usage_error(cmd, "%s: --cmdline longer than %d "
-							 "characters", what, REG_CMDLINE_MAX - 1);
-			o->cmdline = optarg;
-			break;
-		case 'h':
-			return admin_help(usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	return -1;
+	return admin_parse_opts(argc, argv, cmd, usage, opts);
 }
 
 /**
@@ -188,8 +154,8 @@ static int apply_client_opts(struct admin *a, const char *what, const struct cli
 		str_copy(c->mode, sizeof(c->mode), strcmp(o->mode, MODE_FROM_GROUP) ? o->mode : "");
 	if (o->cmdline)
 		str_copy(c->cmdline, sizeof(c->cmdline), o->cmdline);
-	if (registry_group_get(a->st->reg, c->group, &g) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	if (admin_group_get(a, what, c->group, &g))
+		return EXIT_FAIL;
 	return client_check_writable(a, what, &g, *c->mode ? c->mode : g.mode);
 }
 
@@ -197,7 +163,7 @@ static int apply_client_opts(struct admin *a, const char *what, const struct cli
 static json_t *client_detail(const struct reg_client *c)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:s}", "mac", c->mac, "client", c->name,
-			 "group", c->group, "mode", *c->mode ? json_string(c->mode) : json_null(),
+			 "group", c->group, "mode", admin_json_str_or_null(c->mode),
 			 "cmdline", c->cmdline);
 }
 
@@ -228,7 +194,7 @@ static int cmd_client_add(struct admin *a, int argc, char **argv)
 	if (apply_client_opts(a, "client add", &o, &c))
 		return EXIT_FAIL;
 	if (registry_client_add(a->st->reg, &c) < 0)
-		return admin_error("client add: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "client add");
 	admin_audit(a, EV_CLIENT_ADD, client_detail(&c));
 	admin_say(a, "added client %s (%s) to group %s", c.name, c.mac, c.group);
 	return EXIT_OK;
@@ -276,13 +242,12 @@ static int cmd_client_list(struct admin *a, int argc, char **argv)
 	rc = admin_opts_json(argc, argv, cmd, list_usage, &json);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return admin_usage_error(cmd, "client list: unexpected argument '%s'",
-					 argv[optind]);
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
 	if (registry_client_list(a->st->reg, &cl, &n) < 0)
-		return admin_error("client list: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "client list");
 	arr = json_array();
 	for (i = 0; i < n; i++) {
 		j = admin_json_client(a, &cl[i]);
@@ -329,7 +294,7 @@ static int cmd_client_show(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "client show: expected NAME or MAC");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (client_get(a, "client show", argv[optind], &c))
+	if (admin_client_get(a, "client show", argv[optind], &c))
 		return EXIT_FAIL;
 	j = admin_json_client(a, &c);
 	if (!j)
@@ -406,11 +371,11 @@ static int cmd_client_set(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "client set: nothing to change");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (client_get(a, "client set", argv[optind], &c) ||
+	if (admin_client_get(a, "client set", argv[optind], &c) ||
 	    apply_client_opts(a, "client set", &o, &c))
 		return EXIT_FAIL;
 	if (registry_client_set(a->st->reg, &c) < 0)
-		return admin_error("client set: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "client set");
 	admin_audit(a, EV_CLIENT_SET, client_detail(&c));
 	admin_say(a, "changed client %s (%s)", c.name, c.mac);
 	return EXIT_OK;
@@ -431,10 +396,10 @@ static int cmd_client_delete(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "client delete: expected NAME or MAC");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (client_get(a, "client delete", argv[optind], &c))
+	if (admin_client_get(a, "client delete", argv[optind], &c))
 		return EXIT_FAIL;
 	if (registry_client_delete(a->st->reg, c.mac) < 0)
-		return admin_error("client delete: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "client delete");
 	dir = store_overlay_dir(a->st, c.mac);
 	rc = rm_rf(dir);
 	if (rc < 0 && rc != -ENOENT)
@@ -464,35 +429,26 @@ static const char reset_usage[] =
 static int cmd_client_reset(struct admin *a, int argc, char **argv)
 {
 	static const char cmd[] = "lanroot client reset";
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct reg_client c;
 	enum blockd_state blockd;
 	bool force = false;
+	const struct admin_opt opts[] = {
+		{ .name = "force", .flag = &force },
+		{ .name = NULL },
+	};
 	char size[32];
 	uint64_t freed;
 	char *dir;
-	int ch, rc;
+	int rc;
 
-	while ((ch = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
-		switch (ch) {
-		case OPT_FORCE:
-			force = true;
-			break;
-		case 'h':
-			return admin_help(reset_usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	rc = admin_parse_opts(argc, argv, cmd, reset_usage, opts);
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return admin_usage_error(cmd, "client reset: expected NAME or MAC");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (client_get(a, "client reset", argv[optind], &c))
+	if (admin_client_get(a, "client reset", argv[optind], &c))
 		return EXIT_FAIL;
 	blockd = admin_blockd_probe(a);
 	if (blockd == BLOCKD_RUNNING && !force)
@@ -535,49 +491,29 @@ static const char capture_usage[] =
 static int cmd_client_capture(struct admin *a, int argc, char **argv)
 {
 	static const char cmd[] = "lanroot client capture";
-	static const struct option opts[] = {
-		{ "note", required_argument, NULL, OPT_NOTE },
-		{ "publish", no_argument, NULL, OPT_PUBLISH },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct reg_client c;
 	struct reg_group g;
 	struct reg_version v;
 	struct progress p;
 	const char *note = "";
 	bool publish = false, json = false;
-	char *path;
-	json_t *j;
+	const struct admin_opt opts[] = {
+		{ .name = "note", .value = &note, .check = admin_check_note },
+		{ .name = "publish", .flag = &publish },
+		{ .name = "json", .flag = &json },
+		{ .name = NULL },
+	};
 	char err[1024];
-	int ch, rc, version = 0;
+	int rc, version = 0;
 
-	while ((ch = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
-		switch (ch) {
-		case OPT_NOTE:
-			if (strlen(optarg) >= REG_NOTE_MAX)
-				return admin_usage_error(cmd, "client capture: note longer than %d "
-							 "characters", REG_NOTE_MAX - 1);
-			note = optarg;
-			break;
-		case OPT_PUBLISH:
-			publish = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case 'h':
-			return admin_help(capture_usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	rc = admin_parse_opts(argc, argv, cmd, capture_usage, opts);
+	if (rc >= 0)
+		return rc;
 	if (argc - optind != 1)
 		return admin_usage_error(cmd, "client capture: expected NAME or MAC");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (client_get(a, "client capture", argv[optind], &c))
+	if (admin_client_get(a, "client capture", argv[optind], &c))
 		return EXIT_FAIL;
 	p = admin_progress(a);
 	err[0] = '\0';
@@ -586,9 +522,9 @@ static int cmd_client_capture(struct admin *a, int argc, char **argv)
 	if (rc < 0)
 		return admin_error("client capture: %s", *err ? err : strerror(-rc));
 	/* The new version belongs to the image of the client's group. */
-	if (registry_group_get(a->st->reg, c.group, &g) < 0 ||
-	    registry_version_get(a->st->reg, g.image, version, &v) < 0)
-		return admin_error("client capture: %s", registry_error(a->st->reg));
+	if (admin_group_get(a, "client capture", c.group, &g) ||
+	    admin_version_get(a, "client capture", g.image, version, &v))
+		return EXIT_FAIL;
 	admin_audit(a, EV_CLIENT_CAPTURE, json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}",
 		"mac", c.mac, "client", c.name, "image", v.image, "version", v.version,
 		"parent", v.parent, "sha256", v.sha256));
@@ -601,13 +537,8 @@ static int cmd_client_capture(struct admin *a, int argc, char **argv)
 							   "version", v.version));
 		v.published = true;
 	}
-	if (json) {
-		j = admin_json_version(&v);
-		path = store_version_file(a->st, v.image, v.version, STORE_ROOTFS);
-		json_object_set_new(j, "path", json_string(path));
-		free(path);
-		return admin_print_json(j);
-	}
+	if (json)
+		return admin_print_json(admin_json_version(a, &v));
 	if (v.published)
 		admin_say(a, "captured %s as %s version %d (parent %d; published)", c.name,
 			  v.image, v.version, v.parent);
@@ -672,7 +603,7 @@ static int overlay_open_client(struct admin *a, const char *what, const char *wh
 	int rc;
 
 	if (registry_client_resolve(a->st->reg, who, r) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+		return admin_registry_error(a, what);
 	err[0] = '\0';
 	rc = client_overlay_open(a->st, r, flags, ov, err, sizeof(err));
 	if (rc == -ENOENT && !(flags & OVERLAY_CREATE))

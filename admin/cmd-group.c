@@ -45,8 +45,8 @@ static int group_check_writable(struct admin *a, const char *what, const struct 
 
 	if (registry_group_version(a->st->reg, g, &version) < 0 || !version)
 		return 0;	/* nothing to boot yet: nothing to check */
-	if (registry_version_get(a->st->reg, g->image, version, &v) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	if (admin_version_get(a, what, g->image, version, &v))
+		return EXIT_FAIL;
 	if (!admin_read_only_format(v.format))
 		return 0;
 	if (admin_writable_mode(g->mode))
@@ -54,11 +54,10 @@ static int group_check_writable(struct admin *a, const char *what, const struct 
 				   "is %s (read-only); use mode volatile, or an ext4 or raw "
 				   "version", what, g->mode, v.image, v.version, v.format);
 	if (registry_client_list(a->st->reg, &cl, &n) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+		return admin_registry_error(a, what);
 	for (i = 0; i < n; i++)
-		if (!strcmp(cl[i].group, g->name) && *cl[i].mode && admin_writable_mode(cl[i].mode))
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-				 *names ? ", " : "", cl[i].name);
+		if (admin_overrides_writable(&cl[i], g->name))
+			admin_list_add(names, sizeof(names), "%s", cl[i].name);
 	free(cl);
 	if (*names)
 		rc = admin_error("%s: %s version %d is %s (read-only), but client%s %s of group "
@@ -79,18 +78,41 @@ struct group_opts {
 	const char *loader;
 };
 
-enum { OPT_IMAGE = 256, OPT_VERSION, OPT_MODE, OPT_PROTO, OPT_CMDLINE, OPT_LOADER };
+/*
+ * admin_opt checks of the group options' values: each returns 0, or
+ * EXIT_USAGE after saying what is wrong with @value.
+ */
 
-static const struct option group_options[] = {
-	{ "image", required_argument, NULL, OPT_IMAGE },
-	{ "version", required_argument, NULL, OPT_VERSION },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "proto", required_argument, NULL, OPT_PROTO },
-	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-	{ "loader", required_argument, NULL, OPT_LOADER },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
+/** check_version() - --version N, "latest" or "published". */
+static int check_version(const char *cmd, const char *value)
+{
+	int n;
+
+	if (strcmp(value, "latest") && strcmp(value, "published") &&
+	    admin_parse_version(cmd, value, &n) < 0)
+		return EXIT_USAGE;
+	return 0;
+}
+
+/** check_mode() - --mode: one of the modes. */
+static int check_mode(const char *cmd, const char *value)
+{
+	return admin_check_choice(cmd, mode_valid(value), "mode", value,
+				  "volatile, persistent or reset-on-boot");
+}
+
+/** check_proto() - --proto: nbd or iscsi. */
+static int check_proto(const char *cmd, const char *value)
+{
+	return admin_check_choice(cmd, proto_valid(value), "protocol", value, "nbd or iscsi");
+}
+
+/** check_loader() - --loader: one of loaders[]. */
+static int check_loader(const char *cmd, const char *value)
+{
+	return admin_check_choice(cmd, loader_valid(value), "loader", value,
+				  "auto, pxelinux, ipxe or grub");
+}
 
 /**
  * parse_group_opts() - the option loop of `group add` and `group set`,
@@ -99,51 +121,17 @@ static const struct option group_options[] = {
 static int parse_group_opts(int argc, char **argv, const char *cmd, const char *usage,
 			    struct group_opts *o)
 {
-	const char *what = cmd + strlen("lanroot ");
-	int c, n;
+	const struct admin_opt opts[] = {
+		{ .name = "image", .value = &o->image },
+		{ .name = "version", .value = &o->version, .check = check_version },
+		{ .name = "mode", .value = &o->mode, .check = check_mode },
+		{ .name = "proto", .value = &o->proto, .check = check_proto },
+		{ .name = "cmdline", .value = &o->cmdline, .check = admin_check_cmdline },
+		{ .name = "loader", .value = &o->loader, .check = check_loader },
+		{ .name = NULL },
+	};
 
-	while ((c = admin_getopt(argc, argv, "h", group_options, cmd)) != -1) {
-		switch (c) {
-		case OPT_IMAGE:
-			o->image = optarg;
-			break;
-		case OPT_VERSION:
-			if (strcmp(optarg, "latest") && strcmp(optarg, "published") &&
-			    admin_parse_version(cmd, optarg, &n) < 0)
-				return EXIT_USAGE;
-			o->version = optarg;
-			break;
-		case OPT_MODE:
-			if (!mode_valid(optarg))
-				return admin_usage_error(cmd, "%s: unknown mode '%s' (volatile, "
-							 "persistent or reset-on-boot)", what, optarg);
-			o->mode = optarg;
-			break;
-		case OPT_PROTO:
-			if (!proto_valid(optarg))
-				return admin_usage_error(cmd, "%s: unknown protocol '%s' (nbd or "
-							 "iscsi)", what, optarg);
-			o->proto = optarg;
-			break;
-		case OPT_CMDLINE:
-			if (strlen(optarg) >= REG_CMDLINE_MAX)
-				return admin_usage_error(cmd, "%s: --cmdline longer than %d "
-							 "characters", what, REG_CMDLINE_MAX - 1);
-			o->cmdline = optarg;
-			break;
-		case OPT_LOADER:
-			if (!loader_valid(optarg))
-				return admin_usage_error(cmd, "%s: unknown loader '%s' (auto, "
-							 "pxelinux, ipxe or grub)", what, optarg);
-			o->loader = optarg;
-			break;
-		case 'h':
-			return admin_help(usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	return -1;
+	return admin_parse_opts(argc, argv, cmd, usage, opts);
 }
 
 /**
@@ -158,8 +146,8 @@ static int apply_group_opts(struct admin *a, const char *what, const struct grou
 	bool image_changed = false;
 
 	if (o->image) {
-		if (registry_image_get(a->st->reg, o->image, &im) < 0)
-			return admin_error("%s: %s", what, registry_error(a->st->reg));
+		if (admin_image_get(a, what, o->image, &im))
+			return EXIT_FAIL;
 		image_changed = strcmp(g->image, im.name) != 0;
 		str_copy(g->image, sizeof(g->image), im.name);
 	}
@@ -171,8 +159,8 @@ static int apply_group_opts(struct admin *a, const char *what, const struct grou
 	} else if (image_changed) {
 		g->version = 0;	/* a pin into another image means nothing here */
 	}
-	if (g->version && registry_version_get(a->st->reg, g->image, g->version, &v) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	if (g->version && admin_version_get(a, what, g->image, g->version, &v))
+		return EXIT_FAIL;
 	if (o->mode)
 		str_copy(g->mode, sizeof(g->mode), o->mode);
 	if (o->proto)
@@ -189,7 +177,7 @@ static json_t *group_detail(const struct reg_group *g)
 {
 	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "group", g->name,
 			 "image", g->image,
-			 "version", g->version ? json_integer(g->version) : json_null(),
+			 "version", admin_json_int_or_null(g->version),
 			 "mode", g->mode, "proto", g->proto, "cmdline", g->cmdline,
 			 "loader", g->loader);
 }
@@ -259,7 +247,7 @@ static int cmd_group_add(struct admin *a, int argc, char **argv)
 	if (apply_group_opts(a, "group add", &o, &g) || group_check_writable(a, "group add", &g))
 		return EXIT_FAIL;
 	if (registry_group_add(a->st->reg, &g) < 0)
-		return admin_error("group add: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "group add");
 	admin_audit(a, EV_GROUP_ADD, group_detail(&g));
 	describe_version(a, &g, desc, sizeof(desc));
 	admin_say(a, "added group %s: image %s, %s, %s, %s", g.name, g.image, desc, g.mode,
@@ -302,12 +290,12 @@ static int cmd_group_list(struct admin *a, int argc, char **argv)
 	rc = admin_opts_json(argc, argv, cmd, list_usage, &json);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return admin_usage_error(cmd, "group list: unexpected argument '%s'", argv[optind]);
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
 	if (registry_group_list(a->st->reg, &gr, &n) < 0)
-		return admin_error("group list: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "group list");
 	arr = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(arr, admin_json_group(a, &gr[i]));
@@ -318,19 +306,14 @@ static int cmd_group_list(struct admin *a, int argc, char **argv)
 	       "BOOTS", "MODE", "PROTO", "LOADER", "CLIENTS");
 	for (i = 0; i < json_array_size(arr); i++) {
 		j = json_array_get(arr, i);
-		if (json_is_integer(json_object_get(j, "version")))
-			snprintf(pinned, sizeof(pinned), "%lld",
-				 (long long)json_integer_value(json_object_get(j, "version")));
-		else
-			str_copy(pinned, sizeof(pinned), "published");
-		if (json_is_integer(json_object_get(j, "boots")))
-			snprintf(boots, sizeof(boots), "%lld",
-				 (long long)json_integer_value(json_object_get(j, "boots")));
-		else
-			str_copy(boots, sizeof(boots), "-");
 		printf("%-20s %-20s %-9s %-5s %-13s %-5s %-8s %zu\n",
 		       json_string_value(json_object_get(j, "name")),
-		       json_string_value(json_object_get(j, "image")), pinned, boots,
+		       json_string_value(json_object_get(j, "image")),
+		       admin_number_or(pinned, sizeof(pinned),
+				       json_integer_value(json_object_get(j, "version")),
+				       "published"),
+		       admin_number_or(boots, sizeof(boots),
+				       json_integer_value(json_object_get(j, "boots")), "-"),
 		       json_string_value(json_object_get(j, "mode")),
 		       json_string_value(json_object_get(j, "proto")),
 		       json_string_value(json_object_get(j, "loader")),
@@ -358,12 +341,12 @@ static int cmd_group_show(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "group show: expected NAME");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (registry_group_get(a->st->reg, argv[optind], &g) < 0)
-		return admin_error("group show: %s", registry_error(a->st->reg));
+	if (admin_group_get(a, "group show", argv[optind], &g))
+		return EXIT_FAIL;
 	if (json)
 		return admin_print_json(admin_json_group(a, &g));
 	if (registry_client_list(a->st->reg, &cl, &n) < 0)
-		return admin_error("group show: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "group show");
 	describe_version(a, &g, desc, sizeof(desc));
 	printf("group:    %s\n", g.name);
 	printf("image:    %s, %s\n", g.image, desc);
@@ -429,13 +412,13 @@ static int cmd_group_set(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "group set: nothing to change");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (registry_group_get(a->st->reg, argv[optind], &g) < 0)
-		return admin_error("group set: %s", registry_error(a->st->reg));
+	if (admin_group_get(a, "group set", argv[optind], &g))
+		return EXIT_FAIL;
 	old = g;
 	if (apply_group_opts(a, "group set", &o, &g) || group_check_writable(a, "group set", &g))
 		return EXIT_FAIL;
 	if (registry_group_set(a->st->reg, &g) < 0)
-		return admin_error("group set: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "group set");
 	admin_audit(a, EV_GROUP_SET, group_detail(&g));
 	admin_say(a, "changed group %s", g.name);
 	registry_group_version(a->st->reg, &old, &before);
@@ -464,10 +447,10 @@ static int cmd_group_delete(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "group delete: expected NAME");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (registry_group_get(a->st->reg, argv[optind], &g) < 0)
-		return admin_error("group delete: %s", registry_error(a->st->reg));
+	if (admin_group_get(a, "group delete", argv[optind], &g))
+		return EXIT_FAIL;
 	if (registry_group_delete(a->st->reg, g.name) < 0)
-		return admin_error("group delete: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "group delete");
 	admin_audit(a, EV_GROUP_DELETE, json_pack("{s:s}", "group", g.name));
 	admin_say(a, "deleted group %s", g.name);
 	return EXIT_OK;

@@ -31,32 +31,22 @@
 
 /* ---- shared helpers ------------------------------------------------------- */
 
-/** image_get() - the image @name, or an error for @cmd. 0 / EXIT_FAIL. */
-static int image_get(struct admin *a, const char *what, const char *name, struct reg_image *im)
+/**
+ * name_version_operands() - the operands NAME [VERSION] of `image delete`
+ * and `image verify`.
+ * @cmd:     "lanroot image delete"
+ * @version: the VERSION, 0 when not given
+ * Return: 0, or EXIT_USAGE after the message.
+ */
+static int name_version_operands(const char *cmd, int argc, char **argv, int *version)
 {
-	if (registry_image_get(a->st->reg, name, im) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
+	*version = 0;
+	if (argc - optind != 1 && argc - optind != 2)
+		return admin_usage_error(cmd, "%s: expected NAME [VERSION]",
+					 cmd + strlen("lanroot "));
+	if (argc - optind == 2 && admin_parse_version(cmd, argv[optind + 1], version) < 0)
+		return EXIT_USAGE;
 	return 0;
-}
-
-/** version_get() - version @n of @name, or an error.  0 / EXIT_FAIL. */
-static int version_get(struct admin *a, const char *what, const char *name, int n,
-		       struct reg_version *v)
-{
-	if (registry_version_get(a->st->reg, name, n, v) < 0)
-		return admin_error("%s: %s", what, registry_error(a->st->reg));
-	return 0;
-}
-
-/** version_json_full() - admin_json_version() + its path on disk. */
-static json_t *version_json_full(struct admin *a, const struct reg_version *v)
-{
-	json_t *j = admin_json_version(v);
-	char *path = store_version_file(a->st, v->image, v->version, STORE_ROOTFS);
-
-	json_object_set_new(j, "path", json_string(path));
-	free(path);
-	return j;
 }
 
 /**
@@ -104,15 +94,12 @@ static int writable_users(struct admin *a, const char *image, char *out, size_t 
 		if (strcmp(g->image, image) != 0 || g->version)
 			continue;
 		if (admin_writable_mode(g->mode)) {
-			snprintf(out + strlen(out), outlen - strlen(out), "%sgroup %s",
-				 *out ? ", " : "", g->name);
+			admin_list_add(out, outlen, "group %s", g->name);
 			continue;
 		}
 		for (k = 0; k < ncl; k++)
-			if (!strcmp(cl[k].group, g->name) && *cl[k].mode &&
-			    admin_writable_mode(cl[k].mode))
-				snprintf(out + strlen(out), outlen - strlen(out), "%sclient %s",
-					 *out ? ", " : "", cl[k].name);
+			if (admin_overrides_writable(&cl[k], g->name))
+				admin_list_add(out, outlen, "client %s", cl[k].name);
 	}
 out:
 	free(gr);
@@ -141,6 +128,13 @@ static const char import_usage[] =
 	"  --json         print the new version as a JSON object\n"
 	"  -h, --help     this help\n";
 
+/** import_format_valid() - a --format of `image import`. */
+static bool import_format_valid(const char *s)
+{
+	return !strcmp(s, "ext4") || !strcmp(s, "erofs") || !strcmp(s, "squashfs") ||
+	       !strcmp(s, "raw");
+}
+
 /** cmd_image_import() - `lanroot image import NAME PATH [OPTIONS]`. */
 static int cmd_image_import(struct admin *a, int argc, char **argv)
 {
@@ -164,10 +158,9 @@ static int cmd_image_import(struct admin *a, int argc, char **argv)
 	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "ext4") && strcmp(optarg, "erofs") &&
-			    strcmp(optarg, "squashfs") && strcmp(optarg, "raw"))
-				return admin_usage_error(cmd, "image import: unknown format '%s' "
-					"(ext4, erofs, squashfs or raw)", optarg);
+			if (admin_check_choice(cmd, import_format_valid(optarg), "format", optarg,
+					       "ext4, erofs, squashfs or raw"))
+				return EXIT_USAGE;
 			o.format = optarg;
 			if (!strcmp(optarg, "raw"))
 				o.kind = IMPORT_RAW;
@@ -179,9 +172,8 @@ static int cmd_image_import(struct admin *a, int argc, char **argv)
 			o.initrd = optarg;
 			break;
 		case 'n':
-			if (strlen(optarg) >= REG_NOTE_MAX)
-				return admin_usage_error(cmd, "image import: note longer than %d "
-					"characters", REG_NOTE_MAX - 1);
+			if (admin_check_note(cmd, optarg))
+				return EXIT_USAGE;
 			o.note = optarg;
 			break;
 		case 's':
@@ -217,7 +209,7 @@ static int cmd_image_import(struct admin *a, int argc, char **argv)
 			  "source", o.src, "error", *err ? err : strerror(-rc));
 		return admin_error("image import: %s", *err ? err : strerror(-rc));
 	}
-	if (version_get(a, "image import", o.image, version, &v))
+	if (admin_version_get(a, "image import", o.image, version, &v))
 		return EXIT_FAIL;
 	source = realpath(o.src, NULL);
 	admin_audit(a, EV_IMAGE_IMPORT, json_pack("{s:s, s:i, s:s, s:s, s:I, s:s}",
@@ -225,7 +217,7 @@ static int cmd_image_import(struct admin *a, int argc, char **argv)
 		"format", v.format, "size", (json_int_t)v.size, "sha256", v.sha256));
 	free(source);
 	if (json)
-		return admin_print_json(version_json_full(a, &v));
+		return admin_print_json(admin_json_version(a, &v));
 	if (v.published)
 		admin_say(a, "imported %s version %d (published)", v.image, v.version);
 	else
@@ -250,8 +242,8 @@ static json_t *image_json(const struct reg_image *im)
 {
 	return json_pack("{s:s, s:o, s:o, s:i, s:s}",
 			 "name", im->name,
-			 "published", im->published ? json_integer(im->published) : json_null(),
-			 "latest", im->latest ? json_integer(im->latest) : json_null(),
+			 "published", admin_json_int_or_null(im->published),
+			 "latest", admin_json_int_or_null(im->latest),
 			 "versions", im->nversions,
 			 "created", im->created);
 }
@@ -270,12 +262,12 @@ static int cmd_image_list(struct admin *a, int argc, char **argv)
 	rc = admin_opts_json(argc, argv, cmd, list_usage, &json);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return admin_usage_error(cmd, "image list: unexpected argument '%s'", argv[optind]);
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
 	if (registry_image_list(a->st->reg, &im, &n) < 0)
-		return admin_error("image list: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image list");
 	if (json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
@@ -284,13 +276,10 @@ static int cmd_image_list(struct admin *a, int argc, char **argv)
 		return admin_print_json(arr);
 	}
 	printf("%-24s %-9s %-6s %s\n", "NAME", "PUBLISHED", "LATEST", "VERSIONS");
-	for (i = 0; i < n; i++) {
-		if (im[i].published)
-			snprintf(pub, sizeof(pub), "%d", im[i].published);
-		else
-			str_copy(pub, sizeof(pub), "-");
-		printf("%-24s %-9s %-6d %d\n", im[i].name, pub, im[i].latest, im[i].nversions);
-	}
+	for (i = 0; i < n; i++)
+		printf("%-24s %-9s %-6d %d\n", im[i].name,
+		       admin_number_or(pub, sizeof(pub), im[i].published, "-"), im[i].latest,
+		       im[i].nversions);
 	free(im);
 	return EXIT_OK;
 }
@@ -327,12 +316,9 @@ static void print_versions(struct admin *a, const struct reg_version *v, size_t 
 	       "PARENT", "PUBLISHED", users ? "USED BY          " : "", "NOTE");
 	for (i = 0; i < n; i++) {
 		human_size(v[i].size, size, sizeof(size));
-		if (v[i].parent)
-			snprintf(parent, sizeof(parent), "%d", v[i].parent);
-		else
-			str_copy(parent, sizeof(parent), "-");
 		printf("%-7d %-10s %-20s %-8s %-6s %-9s ", v[i].version, size, v[i].created,
-		       v[i].format, parent, v[i].published ? "yes" : "no");
+		       v[i].format, admin_number_or(parent, sizeof(parent), v[i].parent, "-"),
+		       v[i].published ? "yes" : "no");
 		if (users) {
 			if (registry_version_users(a->st->reg, v[i].image, v[i].version, used,
 						   sizeof(used)) < 0 || !*used)
@@ -352,7 +338,7 @@ static int cmd_image_show(struct admin *a, int argc, char **argv)
 	struct reg_group *gr = NULL;
 	size_t nv = 0, ngr = 0, i;
 	json_t *j, *vj, *versions, *groups;
-	char pub[32];
+	char pub[32], pinned[16];
 	bool json;
 	int rc, boots;
 
@@ -363,18 +349,18 @@ static int cmd_image_show(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "image show: expected NAME");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image show", argv[optind], &im))
+	if (admin_image_get(a, "image show", argv[optind], &im))
 		return EXIT_FAIL;
 	if (registry_version_list(a->st->reg, im.name, &v, &nv) < 0 ||
 	    registry_group_list(a->st->reg, &gr, &ngr) < 0) {
-		rc = admin_error("image show: %s", registry_error(a->st->reg));
+		rc = admin_registry_error(a, "image show");
 		goto out;
 	}
 	if (json) {
 		j = image_json(&im);
 		versions = json_array();
 		for (i = 0; i < nv; i++) {
-			vj = version_json_full(a, &v[i]);
+			vj = admin_json_version(a, &v[i]);
 			json_object_set_new(vj, "used_by",
 					    used_by_json(a, gr, ngr, im.name, v[i].version));
 			json_array_append_new(versions, vj);
@@ -401,10 +387,8 @@ static int cmd_image_show(struct admin *a, int argc, char **argv)
 			continue;
 		if (registry_group_version(a->st->reg, &gr[i], &boots) < 0)
 			boots = 0;
-		if (gr[i].version)
-			printf("%-24s %-10d %d\n", gr[i].name, gr[i].version, boots);
-		else
-			printf("%-24s %-10s %d\n", gr[i].name, "published", boots);
+		printf("%-24s %-10s %d\n", gr[i].name,
+		       admin_number_or(pinned, sizeof(pinned), gr[i].version, "published"), boots);
 	}
 	rc = EXIT_OK;
 out:
@@ -431,14 +415,14 @@ static int cmd_image_versions(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "image versions: expected NAME");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image versions", argv[optind], &im))
+	if (admin_image_get(a, "image versions", argv[optind], &im))
 		return EXIT_FAIL;
 	if (registry_version_list(a->st->reg, im.name, &v, &nv) < 0)
-		return admin_error("image versions: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image versions");
 	if (json) {
 		arr = json_array();
 		for (i = 0; i < nv; i++)
-			json_array_append_new(arr, version_json_full(a, &v[i]));
+			json_array_append_new(arr, admin_json_version(a, &v[i]));
 		free(v);
 		return admin_print_json(arr);
 	}
@@ -489,12 +473,12 @@ static int cmd_image_publish(struct admin *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image publish", argv[optind], &im) ||
-	    version_get(a, "image publish", im.name, version, &v))
+	if (admin_image_get(a, "image publish", argv[optind], &im) ||
+	    admin_version_get(a, "image publish", im.name, version, &v))
 		return EXIT_FAIL;
 	if (admin_read_only_format(v.format)) {
 		if (writable_users(a, im.name, users, sizeof(users)) < 0)
-			return admin_error("image publish: %s", registry_error(a->st->reg));
+			return admin_registry_error(a, "image publish");
 		if (*users)
 			return admin_error("image publish: %s version %d is %s, a read-only file "
 				"system, but %s keep%s a server-side overlay over the published "
@@ -502,10 +486,9 @@ static int cmd_image_publish(struct admin *a, int argc, char **argv)
 				im.name, version, v.format, users, admin_plural(users) ? "" : "s");
 	}
 	if (registry_publish(a->st->reg, im.name, version) < 0)
-		return admin_error("image publish: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image publish");
 	admin_audit(a, EV_IMAGE_PUBLISH, json_pack("{s:s, s:i, s:o}", "image", im.name,
-		"version", version,
-		"previous", im.published ? json_integer(im.published) : json_null()));
+		"version", version, "previous", admin_json_int_or_null(im.published)));
 	if (im.published && im.published != version)
 		admin_say(a, "published %s version %d (was %d)", im.name, version, im.published);
 	else if (im.published == version)
@@ -529,10 +512,10 @@ static int cmd_image_rollback(struct admin *a, int argc, char **argv)
 		return admin_usage_error(cmd, "image rollback: expected NAME");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image rollback", argv[optind], &im))
+	if (admin_image_get(a, "image rollback", argv[optind], &im))
 		return EXIT_FAIL;
 	if (registry_rollback(a->st->reg, im.name, &now) < 0)
-		return admin_error("image rollback: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image rollback");
 	admin_audit(a, EV_IMAGE_ROLLBACK, json_pack("{s:s, s:i, s:i}", "image", im.name,
 		"version", now, "previous", im.published));
 	admin_say(a, "rolled back %s to version %d (was %d)", im.name, now, im.published);
@@ -569,8 +552,7 @@ static int image_groups(struct admin *a, const char *image, char *out, size_t ou
 		return rc;
 	for (i = 0; i < n; i++)
 		if (!strcmp(gr[i].image, image))
-			snprintf(out + strlen(out), outlen - strlen(out), "%s%s", *out ? ", " : "",
-				 gr[i].name);
+			admin_list_add(out, outlen, "%s", gr[i].name);
 	free(gr);
 	return 0;
 }
@@ -584,10 +566,10 @@ static int delete_whole_image(struct admin *a, const struct reg_image *im)
 	struct reg_version *v = NULL;
 	size_t nv = 0, i;
 	char groups[USERS_MAX], err[512];
-	int rc;
+	int rc, pass;
 
 	if (image_groups(a, im->name, groups, sizeof(groups)) < 0)
-		return admin_error("image delete: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image delete");
 	if (*groups)
 		return admin_error("image delete: image %s is used by group%s %s; delete the "
 				   "group%s or move %s to another image first", im->name,
@@ -595,21 +577,17 @@ static int delete_whole_image(struct admin *a, const struct reg_image *im)
 				   admin_plural(groups) ? "s" : "",
 				   admin_plural(groups) ? "them" : "it");
 	if (registry_version_list(a->st->reg, im->name, &v, &nv) < 0)
-		return admin_error("image delete: %s", registry_error(a->st->reg));
-	/* Unpublished versions first, the published one last. */
-	for (i = 0; i < nv; i++) {
-		if (v[i].published)
-			continue;
-		rc = store_delete_version(a->st, im->name, v[i].version, err, sizeof(err));
-		if (rc < 0)
-			goto fail;
-	}
-	for (i = 0; i < nv; i++) {
-		if (!v[i].published)
-			continue;
-		rc = store_delete_version(a->st, im->name, v[i].version, err, sizeof(err));
-		if (rc < 0)
-			goto fail;
+		return admin_registry_error(a, "image delete");
+	/* Unpublished versions in the first pass, the published one in the second. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nv; i++) {
+			if (v[i].published != (pass == 1))
+				continue;
+			rc = store_delete_version(a->st, im->name, v[i].version, err,
+						  sizeof(err));
+			if (rc < 0)
+				goto fail;
+		}
 	}
 	if (registry_image_delete(a->st->reg, im->name) < 0) {
 		str_copy(err, sizeof(err), registry_error(a->st->reg));
@@ -637,21 +615,19 @@ static int cmd_image_delete(struct admin *a, int argc, char **argv)
 	rc = admin_opts_help(argc, argv, cmd, delete_usage);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind != 1 && argc - optind != 2)
-		return admin_usage_error(cmd, "image delete: expected NAME [VERSION]");
-	if (argc - optind == 2 && admin_parse_version(cmd, argv[optind + 1], &version) < 0)
+	if (name_version_operands(cmd, argc, argv, &version))
 		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image delete", argv[optind], &im))
+	if (admin_image_get(a, "image delete", argv[optind], &im))
 		return EXIT_FAIL;
-	if (argc - optind == 1)
+	if (!version)
 		return delete_whole_image(a, &im);
-	if (version_get(a, "image delete", im.name, version, &v))
+	if (admin_version_get(a, "image delete", im.name, version, &v))
 		return EXIT_FAIL;
 	/* Name the groups first: the store would only say "published". */
 	if (registry_version_users(a->st->reg, im.name, version, users, sizeof(users)) < 0)
-		return admin_error("image delete: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image delete");
 	if (*users)
 		return admin_error("image delete: version %d of %s is in use by group%s %s",
 				   version, im.name, admin_plural(users) ? "s" : "", users);
@@ -770,10 +746,9 @@ static int gc_reasons(struct admin *a, const struct reg_image *im, const struct 
 	if (*users)
 		snprintf(out, outlen, "used by group%s %s", admin_plural(users) ? "s" : "", users);
 	if (v->published)
-		snprintf(out + strlen(out), outlen - strlen(out), "%spublished", *out ? ", " : "");
+		admin_list_add(out, outlen, "published");
 	if (v->version == im->latest && !v->published)
-		snprintf(out + strlen(out), outlen - strlen(out), "%slatest version",
-			 *out ? ", " : "");
+		admin_list_add(out, outlen, "latest version");
 	return 0;
 }
 
@@ -781,40 +756,25 @@ static int gc_reasons(struct admin *a, const struct reg_image *im, const struct 
 static int cmd_image_gc(struct admin *a, int argc, char **argv)
 {
 	static const char cmd[] = "lanroot image gc";
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct reg_image *im = NULL;
 	struct reg_version *v = NULL;
 	size_t nim = 0, nv = 0, i, k;
 	bool dry_run = false, force = false, json = false;
+	const struct admin_opt opts[] = {
+		{ .name = "dry-run", .short_name = 'n', .flag = &dry_run },
+		{ .name = "force", .flag = &force },
+		{ .name = "json", .flag = &json },
+		{ .name = NULL },
+	};
 	char why[USERS_MAX + 64], err[512];
 	json_t *removed, *kept, *tmp_removed, *audit;
-	int c, rc, status = EXIT_OK;
+	int rc, status = EXIT_OK;
 
-	while ((c = admin_getopt(argc, argv, "hn", opts, cmd)) != -1) {
-		switch (c) {
-		case 'n':
-			dry_run = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			return admin_help(gc_usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return admin_usage_error(cmd, "image gc: unexpected argument '%s'", argv[optind]);
+	rc = admin_parse_opts(argc, argv, cmd, gc_usage, opts);
+	if (rc >= 0)
+		return rc;
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
 	if (!force && admin_blockd_probe(a) == BLOCKD_RUNNING)
@@ -822,19 +782,19 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 				   "cannot yet ask it which versions its sessions hold; stop it "
 				   "or run with --force", a->cfg.nbd_control);
 	if (registry_image_list(a->st->reg, &im, &nim) < 0)
-		return admin_error("image gc: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image gc");
 
 	removed = json_array();
 	kept = json_array();
 	tmp_removed = json_array();
 	for (i = 0; i < nim; i++) {
 		if (registry_version_list(a->st->reg, im[i].name, &v, &nv) < 0) {
-			status = admin_error("image gc: %s", registry_error(a->st->reg));
+			status = admin_registry_error(a, "image gc");
 			goto out;
 		}
 		for (k = 0; k < nv; k++) {
 			if (gc_reasons(a, &im[i], &v[k], why, sizeof(why)) < 0) {
-				status = admin_error("image gc: %s", registry_error(a->st->reg));
+				status = admin_registry_error(a, "image gc");
 				goto out;
 			}
 			if (!*why && !dry_run) {
@@ -906,28 +866,26 @@ static int cmd_image_verify(struct admin *a, int argc, char **argv)
 	char err[512];
 	json_t *arr;
 	bool json;
-	int rc, version = 0, bad = 0, checked = 0;
+	int rc, version, bad = 0, checked = 0;
 
 	rc = admin_opts_json(argc, argv, cmd, verify_usage, &json);
 	if (rc >= 0)
 		return rc;
-	if (argc - optind != 1 && argc - optind != 2)
-		return admin_usage_error(cmd, "image verify: expected NAME [VERSION]");
-	if (argc - optind == 2 && admin_parse_version(cmd, argv[optind + 1], &version) < 0)
+	if (name_version_operands(cmd, argc, argv, &version))
 		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image verify", argv[optind], &im))
+	if (admin_image_get(a, "image verify", argv[optind], &im))
 		return EXIT_FAIL;
 	if (version) {
 		v = xcalloc(1, sizeof(*v));
 		nv = 1;
-		if (version_get(a, "image verify", im.name, version, v)) {
+		if (admin_version_get(a, "image verify", im.name, version, v)) {
 			free(v);
 			return EXIT_FAIL;
 		}
 	} else if (registry_version_list(a->st->reg, im.name, &v, &nv) < 0) {
-		return admin_error("image verify: %s", registry_error(a->st->reg));
+		return admin_registry_error(a, "image verify");
 	}
 	arr = json_array();
 	p = admin_progress(a);
@@ -1030,9 +988,9 @@ static int cmd_image_diff(struct admin *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (image_get(a, "image diff", argv[optind], &im) ||
-	    version_get(a, "image diff", im.name, na, &va) ||
-	    version_get(a, "image diff", im.name, nb, &vb))
+	if (admin_image_get(a, "image diff", argv[optind], &im) ||
+	    admin_version_get(a, "image diff", im.name, na, &va) ||
+	    admin_version_get(a, "image diff", im.name, nb, &vb))
 		return EXIT_FAIL;
 	if (d.json)
 		d.arr = json_array();

@@ -83,32 +83,23 @@ static int write_config(struct admin *a, const char *path)
 int cmd_init(struct admin *a, int argc, char **argv)
 {
 	static const char cmd[] = "lanroot init";
-	static const struct option opts[] = {
-		{ "address", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *address = NULL;
+	const struct admin_opt opts[] = {
+		{ .name = "address", .value = &address },
+		{ .name = NULL },
+	};
 	const char *path = a->config_path ? a->config_path : CONFIG_DEFAULT_PATH;
 	char err[512], guessed[INET_ADDRSTRLEN];
 	char *registry_path = NULL;
 	bool had_state, had_config;
 	struct stat sb;
-	int c, rc;
+	int rc;
 
-	while ((c = admin_getopt(argc, argv, "h", opts, cmd)) != -1) {
-		switch (c) {
-		case 'a':
-			address = optarg;
-			break;
-		case 'h':
-			return admin_help(init_usage);
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return admin_usage_error(cmd, "init: unexpected argument '%s'", argv[optind]);
+	rc = admin_parse_opts(argc, argv, cmd, init_usage, opts);
+	if (rc >= 0)
+		return rc;
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_load_config(a, true) < 0)
 		return EXIT_FAIL;
 

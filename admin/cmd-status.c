@@ -51,14 +51,14 @@ int cmd_status(struct admin *a, int argc, char **argv)
 	c = admin_opts_json(argc, argv, cmd, status_usage, &json);
 	if (c >= 0)
 		return c;
-	if (optind < argc)
-		return admin_usage_error(cmd, "status: unexpected argument '%s'", argv[optind]);
+	if (admin_no_operands(cmd, argc, argv))
+		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
 	if (registry_image_list(a->st->reg, &im, &nim) < 0 ||
 	    registry_group_list(a->st->reg, &gr, &ngr) < 0 ||
 	    registry_client_list(a->st->reg, &cl, &ncl) < 0) {
-		admin_error("status: %s", registry_error(a->st->reg));
+		admin_registry_error(a, "status");
 		goto out;
 	}
 	blockd = admin_blockd_probe(a);
@@ -68,8 +68,7 @@ int cmd_status(struct admin *a, int argc, char **argv)
 		for (i = 0; i < nim; i++)
 			json_array_append_new(images, json_pack("{s:s, s:o, s:i, s:i}",
 				"name", im[i].name,
-				"published", im[i].published ? json_integer(im[i].published) :
-							       json_null(),
+				"published", admin_json_int_or_null(im[i].published),
 				"latest", im[i].latest,
 				"versions", im[i].nversions));
 		j = json_pack("{s:s, s:s?, s:i, s:i, s:i, s:o, s:{s:s, s:s?}}",
