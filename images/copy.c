@@ -3,7 +3,8 @@
  * The fast way is a reflink (FICLONE): no data moves.  Otherwise only the
  * digest chunks that overlap the source's data extents (SEEK_DATA/
  * SEEK_HOLE) are read; blocks of zeros found in them are not written, so
- * they stay holes.  Chunks are shared out to one worker per core.  A worker
+ * they stay holes.  Chunks are shared out to one worker per core
+ * (chunkpool.h).  A worker
  * moves its chunk in small blocks that stay in the CPU cache from read to
  * write to hash, so the data crosses memory once, and each chunk's hash is
  * computed on the way (no second pass).  After a chunk is written its
@@ -13,8 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <linux/fs.h>
 #include <gnutls/crypto.h>
 
+#include "chunkpool.h"
 #include "copy.h"
 #include "digest.h"
 #include "util.h"
@@ -36,18 +36,12 @@
 /* Zeros to hash for the zero blocks that begin a chunk with data later. */
 static const uint8_t zero_block[COPY_BLOCK];
 
-/* Work shared by the threads of one copy. */
+/* What the threads of one copy share (read only). */
 struct copy_job {
 	int srcfd, dstfd;		/* source and (empty) destination */
 	uint64_t size;			/* bytes in the source */
 	struct digest *digest;		/* fed per chunk, or NULL */
 	const uint64_t *chunks;		/* indexes of chunks with data */
-	uint64_t nchunks;		/* entries in @chunks */
-	atomic_uint_fast64_t next;	/* next entry of @chunks to take */
-	atomic_uint_fast64_t done;	/* bytes of data chunks copied */
-	uint64_t total;			/* bytes in all data chunks */
-	atomic_int rc;			/* first error, 0 if none */
-	const struct progress *p;	/* reported by the calling thread only */
 };
 
 /**
@@ -185,56 +179,18 @@ err:
 }
 
 /**
- * copy_job_run() - take data chunks from @job until none are left or an
- * error happened, and copy each.
- * @report: whether this thread reports progress (the caller's thread).
- * Return: 0 or -errno (also stored in @job->rc).
+ * copy_item() - chunkpool_fn that copies data chunk number @k of the job.
+ * @k: entry of the job's chunks list
+ * @buf: COPY_BLOCK bytes of scratch
+ * @arg: the struct copy_job
+ * Return: DIGEST_CHUNK (bytes for progress) or -errno.
  */
-static int copy_job_run(struct copy_job *job, bool report)
+static int64_t copy_item(uint64_t k, void *buf, void *arg)
 {
-	uint64_t next_report = COPY_PROGRESS_STEP;
-	uint8_t *buf = malloc(COPY_BLOCK);
-	int rc = 0;
+	struct copy_job *job = arg;
+	int rc = copy_chunk(job, job->chunks[k], buf);
 
-	if (!buf) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	for (;;) {
-		uint64_t k, done;
-
-		if (atomic_load(&job->rc) < 0)
-			break;
-		k = atomic_fetch_add(&job->next, 1);
-		if (k >= job->nchunks)
-			break;
-		rc = copy_chunk(job, job->chunks[k], buf);
-		if (rc < 0)
-			goto err;
-		done = atomic_fetch_add(&job->done, DIGEST_CHUNK) + DIGEST_CHUNK;
-		if (report && done >= next_report) {
-			progress_report(job->p, "copy", done < job->total ? done : job->total,
-					job->total);
-			next_report = done + COPY_PROGRESS_STEP;
-		}
-	}
-	free(buf);
-	return 0;
-err:
-	free(buf);
-	{
-		int expected = 0;
-
-		atomic_compare_exchange_strong(&job->rc, &expected, rc);
-	}
-	return rc;
-}
-
-/** copy_thread() - pthread entry for a helper worker. */
-static void *copy_thread(void *arg)
-{
-	copy_job_run(arg, false);
-	return NULL;
+	return rc < 0 ? rc : DIGEST_CHUNK;
 }
 
 /**
@@ -247,19 +203,19 @@ static int copy_sparse(int srcfd, int dstfd, uint64_t size, struct digest *diges
 		       const struct progress *p)
 {
 	struct copy_job job = { .srcfd = srcfd, .dstfd = dstfd, .size = size,
-				.digest = digest, .p = p };
-	pthread_t threads[COPY_MAX_THREADS];
-	size_t nthreads = 0, want, i;
+				.digest = digest };
+	struct chunkpool pool = { .fn = copy_item, .arg = &job, .bufsize = COPY_BLOCK,
+				  .max_threads = COPY_MAX_THREADS, .p = p, .what = "copy",
+				  .step = COPY_PROGRESS_STEP };
 	uint64_t *chunks = NULL, k = 0, c;
-	long ncpu;
 	int rc;
 
-	rc = digest_data_chunks(srcfd, size, &chunks, &job.nchunks);
+	rc = digest_data_chunks(srcfd, size, &chunks, &pool.nitems);
 	if (rc < 0)
 		return rc;
 	if (digest) {
 		for (c = 0; c * DIGEST_CHUNK < size; c++) {
-			if (k < job.nchunks && chunks[k] == c) {
+			if (k < pool.nitems && chunks[k] == c) {
 				k++;
 				continue;
 			}
@@ -269,25 +225,9 @@ static int copy_sparse(int srcfd, int dstfd, uint64_t size, struct digest *diges
 		}
 	}
 	job.chunks = chunks;
-	job.total = job.nchunks * DIGEST_CHUNK < size ? job.nchunks * DIGEST_CHUNK : size;
+	pool.total = pool.nitems * DIGEST_CHUNK < size ? pool.nitems * DIGEST_CHUNK : size;
 	posix_fadvise(srcfd, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	want = ncpu > 1 ? (size_t)ncpu : 1;
-	if (want > COPY_MAX_THREADS)
-		want = COPY_MAX_THREADS;
-	if (want > job.nchunks)
-		want = job.nchunks ? (size_t)job.nchunks : 1;
-	/* The calling thread is one of the workers. */
-	for (i = 1; i < want; i++) {
-		if (pthread_create(&threads[nthreads], NULL, copy_thread, &job) != 0)
-			break;		/* fewer workers is still correct */
-		nthreads++;
-	}
-	copy_job_run(&job, true);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	rc = atomic_load(&job.rc);
+	rc = chunkpool_run(&pool);
 err:
 	free(chunks);
 	return rc;

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <fcntl.h>
 #include <gnutls/crypto.h>
 
+#include "chunkpool.h"
 #include "digest.h"
 #include "util.h"
 
@@ -200,75 +200,35 @@ int digest_final(struct digest *d, char out[DIGEST_HEX_LEN + 1])
 
 /* ---- hashing a file ---------------------------------------------------- */
 
-/* Work shared by the threads that hash one file. */
+/* What the threads that hash one file share (read only). */
 struct digest_job {
 	int fd;				/* the file, read with pread */
 	struct digest *d;		/* where chunk digests go */
 	const uint64_t *chunks;		/* indexes of chunks that hold data */
-	uint64_t nchunks;		/* entries in @chunks */
-	atomic_uint_fast64_t next;	/* next entry of @chunks to take */
-	atomic_uint_fast64_t done;	/* bytes hashed so far */
-	atomic_int rc;			/* first error, 0 if none */
-	const struct progress *p;	/* reported by the calling thread only */
-	uint64_t total;			/* bytes to hash, for progress */
 };
 
 /**
- * digest_job_run() - take chunks from @job until none are left or an error
- * happened; read and hash each.
- * @report: whether this thread reports progress (the caller's thread).
- * Return: 0 or -errno (also stored in @job->rc).
+ * digest_item() - chunkpool_fn that reads and hashes data chunk number @k
+ * of the job.
+ * @k: entry of the job's chunks list
+ * @buf: DIGEST_CHUNK bytes of scratch
+ * @arg: the struct digest_job
+ * Return: the chunk's length (bytes hashed) or -errno.
  */
-static int digest_job_run(struct digest_job *job, bool report)
+static int64_t digest_item(uint64_t k, void *buf, void *arg)
 {
-	uint64_t next_report = DIGEST_PROGRESS_STEP;
-	void *buf = malloc(DIGEST_CHUNK);
-	int rc = 0;
+	struct digest_job *job = arg;
+	uint64_t index = job->chunks[k];
+	size_t len = chunk_len(job->d, index);
+	int rc;
 
-	if (!buf) {
-		rc = -ENOMEM;
-		goto err;
-	}
-	for (;;) {
-		uint64_t k, index, done;
-		size_t len;
-
-		if (atomic_load(&job->rc) < 0)
-			break;
-		k = atomic_fetch_add(&job->next, 1);
-		if (k >= job->nchunks)
-			break;
-		index = job->chunks[k];
-		len = chunk_len(job->d, index);
-		rc = pread_full(job->fd, buf, len, index * DIGEST_CHUNK);
-		if (rc < 0)
-			goto err;
-		rc = digest_chunk(job->d, index, buf, len);
-		if (rc < 0)
-			goto err;
-		done = atomic_fetch_add(&job->done, len) + len;
-		if (report && done >= next_report) {
-			progress_report(job->p, "hash", done, job->total);
-			next_report = done + DIGEST_PROGRESS_STEP;
-		}
-	}
-	free(buf);
-	return 0;
-err:
-	free(buf);
-	{
-		int expected = 0;
-
-		atomic_compare_exchange_strong(&job->rc, &expected, rc);
-	}
-	return rc;
-}
-
-/** digest_thread() - pthread entry for a helper thread of a job. */
-static void *digest_thread(void *arg)
-{
-	digest_job_run(arg, false);
-	return NULL;
+	rc = pread_full(job->fd, buf, len, index * DIGEST_CHUNK);
+	if (rc < 0)
+		return rc;
+	rc = digest_chunk(job->d, index, buf, len);
+	if (rc < 0)
+		return rc;
+	return (int64_t)len;
 }
 
 /**
@@ -336,12 +296,12 @@ err:
  */
 int digest_feed_file(struct digest *d, int fd, const struct progress *p)
 {
-	struct digest_job job = { .fd = fd, .d = d, .p = p };
-	pthread_t threads[DIGEST_MAX_THREADS];
-	size_t nthreads = 0, want, i;
-	uint64_t *chunks = NULL;
+	struct digest_job job = { .fd = fd, .d = d };
+	struct chunkpool pool = { .fn = digest_item, .arg = &job, .bufsize = DIGEST_CHUNK,
+				  .max_threads = DIGEST_MAX_THREADS, .p = p, .what = "hash",
+				  .step = DIGEST_PROGRESS_STEP };
+	uint64_t *chunks = NULL, i;
 	struct stat stbuf;
-	long ncpu;
 	int rc;
 
 	if (!d)
@@ -350,7 +310,7 @@ int digest_feed_file(struct digest *d, int fd, const struct progress *p)
 		return -errno;
 	if (!S_ISREG(stbuf.st_mode) || (uint64_t)stbuf.st_size != d->size)
 		return -EINVAL;
-	rc = digest_data_chunks(fd, d->size, &chunks, &job.nchunks);
+	rc = digest_data_chunks(fd, d->size, &chunks, &pool.nitems);
 	if (rc < 0)
 		goto err;
 
@@ -359,7 +319,7 @@ int digest_feed_file(struct digest *d, int fd, const struct progress *p)
 		uint64_t k = 0, c;
 
 		for (c = 0; c < d->nchunks; c++) {
-			if (k < job.nchunks && chunks[k] == c) {
+			if (k < pool.nitems && chunks[k] == c) {
 				k++;
 				continue;
 			}
@@ -370,29 +330,13 @@ int digest_feed_file(struct digest *d, int fd, const struct progress *p)
 	}
 
 	job.chunks = chunks;
-	for (i = 0; i < job.nchunks; i++)
-		job.total += chunk_len(d, chunks[i]);
+	for (i = 0; i < pool.nitems; i++)
+		pool.total += chunk_len(d, chunks[i]);
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	want = ncpu > 1 ? (size_t)ncpu : 1;
-	if (want > DIGEST_MAX_THREADS)
-		want = DIGEST_MAX_THREADS;
-	if (want > job.nchunks)
-		want = job.nchunks ? (size_t)job.nchunks : 1;
-	/* The calling thread is one of the workers. */
-	for (i = 1; i < want; i++) {
-		if (pthread_create(&threads[nthreads], NULL, digest_thread, &job) != 0)
-			break;		/* fewer threads is still correct */
-		nthreads++;
-	}
-	digest_job_run(&job, true);
-	for (i = 0; i < nthreads; i++)
-		pthread_join(threads[i], NULL);
-	rc = atomic_load(&job.rc);
+	rc = chunkpool_run(&pool);
 	if (rc < 0)
 		goto err;
-	progress_report(p, "hash", job.total, job.total);
+	progress_report(p, "hash", pool.total, pool.total);
 err:
 	free(chunks);
 	return rc;
