@@ -2,6 +2,7 @@
 noinst_LTLIBRARIES += images/libimages.la
 images_libimages_la_SOURCES = \
 	images/progress.h \
+	images/chunkpool.c images/chunkpool.h \
 	images/registry.c images/registry.h \
 	images/digest.c images/digest.h \
 	images/copy.c images/copy.h \
@@ -20,7 +21,7 @@ images_libimages_la_LIBADD = common/libcommon.la $(SQLITE_LIBS) $(JANSSON_LIBS) 
 IMAGES_TESTS = images/test-registry images/test-digest images/test-copy \
 	images/test-store images/test-import images/test-tarsafe \
 	images/test-overlay images/test-overlay-crash images/test-export \
-	images/test-diff
+	images/test-diff images/test-chunkpool
 check_PROGRAMS += $(IMAGES_TESTS)
 TESTS += $(IMAGES_TESTS)
 IMAGES_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
@@ -45,3 +46,5 @@ images_test_export_CFLAGS = $(IMAGES_TEST_CFLAGS)
 images_test_export_LDADD = $(IMAGES_TEST_LDADD)
 images_test_diff_CFLAGS = $(IMAGES_TEST_CFLAGS)
 images_test_diff_LDADD = $(IMAGES_TEST_LDADD)
+images_test_chunkpool_CFLAGS = $(IMAGES_TEST_CFLAGS)
+images_test_chunkpool_LDADD = $(IMAGES_TEST_LDADD)
