@@ -16,8 +16,9 @@ COMMON_TESTS = common/test-log common/test-util common/test-parse common/test-ma
 	common/test-token common/test-beneath common/test-evloop common/test-conf
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
-COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
-COMMON_TEST_LDADD = common/libcommon.la $(CMOCKA_LIBS)
+COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) \
+	-I$(top_srcdir)/tests/unit
+COMMON_TEST_LDADD = tests/unit/libtestutil.la common/libcommon.la $(CMOCKA_LIBS)
 common_test_log_CFLAGS = $(COMMON_TEST_CFLAGS)
 common_test_log_LDADD = $(COMMON_TEST_LDADD)
 common_test_util_CFLAGS = $(COMMON_TEST_CFLAGS)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "testutil.h"
 #include "util.h"
 
 #ifndef SYS_openat2
@@ -29,7 +30,7 @@
 
 /** One test run: a tree under @top, with @root the root handed out. */
 struct fixture {
-	char top[64];		/* scratch dir holding root/ and outside */
+	char *top;		/* scratch dir holding root/ and outside */
 	int rootfd;		/* open root/ */
 	bool walk;		/* forced fallback */
 	bool no_openat2;	/* openat2 run on a kernel without it: skip */
@@ -42,16 +43,6 @@ static bool kernel_has_openat2(void)
 	long rc = syscall(SYS_openat2, AT_FDCWD, ".", NULL, 0);
 
 	return !(rc < 0 && errno == ENOSYS);
-}
-
-/** put_file() - create @rel under @dirfd with @text. */
-static void put_file(int dirfd, const char *rel, const char *text)
-{
-	int fd = openat(dirfd, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write_full(fd, text, strlen(text)), 0);
-	close(fd);
 }
 
 /*
@@ -69,29 +60,23 @@ static int setup_common(void **state, bool walk)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	char *root;
-	int topfd;
 
 	f->no_openat2 = !walk && !kernel_has_openat2();
-	strcpy(f->top, "/tmp/test-beneath.XXXXXX");
-	if (!mkdtemp(f->top))
-		return -1;
-	topfd = open(f->top, O_RDONLY | O_DIRECTORY);
-	put_file(topfd, "outside", "SECRET");
-	if (mkdirat(topfd, "root", 0755) < 0)
-		return -1;
-	root = xasprintf("%s/root", f->top);
+	f->top = tu_scratch_make();
+	tu_put(f->top, "outside", "SECRET", 0644);
+	tu_mkdir(f->top, "root", 0755);
+	root = tu_path(f->top, "root");
+	tu_mkdir(root, "a", 0755);
+	tu_put(root, "b", "B", 0644);
+	tu_put(root, "a/file", "A", 0644);
+	tu_symlink(root, "link-in", "a/file");
+	tu_symlink(root, "dirlink", "a");
+	tu_symlink(root, "link-out", "/etc");
+	tu_symlink(root, "link-up", "..");
+	tu_symlink(root, "a/link-abs", "/a/file");
 	f->rootfd = open(root, O_RDONLY | O_DIRECTORY);
 	free(root);
-	close(topfd);
-	if (f->rootfd < 0 || mkdirat(f->rootfd, "a", 0755) < 0)
-		return -1;
-	put_file(f->rootfd, "b", "B");
-	put_file(f->rootfd, "a/file", "A");
-	if (symlinkat("a/file", f->rootfd, "link-in") < 0 ||
-	    symlinkat("a", f->rootfd, "dirlink") < 0 ||
-	    symlinkat("/etc", f->rootfd, "link-out") < 0 ||
-	    symlinkat("..", f->rootfd, "link-up") < 0 ||
-	    symlinkat("/a/file", f->rootfd, "a/link-abs") < 0)
+	if (f->rootfd < 0)
 		return -1;
 	f->walk = walk;
 	open_beneath_force_fallback(walk);
@@ -116,7 +101,7 @@ static int teardown(void **state)
 
 	open_beneath_force_fallback(0);
 	close(f->rootfd);
-	rc = rm_rf(f->top);
+	rc = tu_scratch_remove(f->top);
 	free(f);
 	return rc;
 }

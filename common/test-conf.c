@@ -16,32 +16,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "testutil.h"
 #include "util.h"
-
-/** A scratch directory per test. */
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/test-conf.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc = rm_rf(f->dir);
-
-	free(f);
-	return rc;
-}
 
 /** load_error() - load @text; it must fail with @want as the message. */
 static void load_error(const char *text, const char *want)
@@ -352,7 +328,7 @@ static void test_long_lines(void **state)
 
 static void test_load_file(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_scratch *f = *state;
 	char *path = xasprintf("%s/lanroot.conf", f->dir);
 	char *missing = xasprintf("%s/missing.conf", f->dir);
 	char *want;
@@ -439,7 +415,7 @@ static void test_config_set(void **state)
 
 static void test_write_round_trip(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_scratch *f = *state;
 	char *path = xasprintf("%s/written.conf", f->dir);
 	struct lr_config a, b;
 	char err[512], *text;
@@ -514,9 +490,9 @@ int main(void)
 		cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_long_lines),
-		cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+		tu_scratch_test(test_load_file),
 		cmocka_unit_test(test_config_set),
-		cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
+		tu_scratch_test(test_write_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "testutil.h"
 #include "util.h"
 
 /** Where the tests capture log output. */
@@ -30,26 +31,10 @@ static void capture_start(void)
 	log_set_stream(capture);
 }
 
-/** capture_text() - everything logged since capture_start() (caller frees). */
-static char *capture_text(void)
-{
-	long size;
-	char *buf;
-
-	fflush(capture);
-	size = ftell(capture);
-	assert_true(size >= 0);
-	buf = xmalloc((size_t)size + 1);
-	rewind(capture);
-	assert_int_equal(fread(buf, 1, (size_t)size, capture), (size_t)size);
-	buf[size] = '\0';
-	return buf;
-}
-
 /** assert_captured() - the captured output equals @want. */
 static void assert_captured(const char *want)
 {
-	char *got = capture_text();
+	char *got = tu_stream_text(capture);
 
 	assert_string_equal(got, want);
 	free(got);
@@ -191,7 +176,7 @@ static void test_json_target(void **state)
 
 	log_init("lanroot-bootd", LOG_TARGET_JSON, LOG_LVL_INFO);
 	log_warn("disk \"full\"");
-	text = capture_text();
+	text = tu_stream_text(capture);
 	nl = strchr(text, '\n');
 	assert_non_null(nl);
 	assert_string_equal(nl, "\n");	/* exactly one line */
@@ -206,7 +191,7 @@ static void test_json_target(void **state)
 	capture_start();
 	log_event(EV_CLIENT_ADD, "{s:s, s:I}", "mac", "52:54:00:12:34:56", "bytes",
 		  (json_int_t)1 << 40);
-	text = capture_text();
+	text = tu_stream_text(capture);
 	assert_non_null(strchr(text, '\n'));
 	assert_null(strchr(text, ' '));	/* compact */
 	obj = parse_json(text);
@@ -277,14 +262,14 @@ static void test_bad_event_format(void **state)
 	assert_int_equal(json_object_size(obj), 3);
 	json_decref(obj);
 	free(line);
-	text = capture_text();
+	text = tu_stream_text(capture);
 	assert_true(str_has_prefix(text, "lanroot: event image.delete: bad field format: "));
 	free(text);
 
 	/* A NULL string argument is a format error too, not a crash. */
 	capture_start();
 	log_event(EV_IMAGE_DELETE, "{s:s}", "image", (const char *)NULL);
-	text = capture_text();
+	text = tu_stream_text(capture);
 	assert_non_null(strstr(text, "bad field format"));
 	assert_non_null(strstr(text, "event=image.delete\n"));
 	free(text);

@@ -17,34 +17,10 @@
 #include <unistd.h>
 
 #include "token.h"
+#include "testutil.h"
 #include "util.h"
 
 static const uint8_t key[SECRET_LEN] = "0123456789abcdef0123456789abcdef";
-
-/** A scratch directory per test. */
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/test-token.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc = rm_rf(f->dir);
-
-	free(f);
-	return rc;
-}
 
 /** is_lower_hex() - @s is @len lowercase hex digits. */
 static bool is_lower_hex(const char *s, size_t len)
@@ -213,7 +189,7 @@ static void test_make_errors(void **state)
 
 static void test_secret_create_load(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_scratch *f = *state;
 	char *path = xasprintf("%s/secret", f->dir);
 	uint8_t k1[SECRET_LEN], k2[SECRET_LEN], zero[SECRET_LEN] = { 0 };
 	char *path2 = xasprintf("%s/secret2", f->dir);
@@ -244,7 +220,7 @@ static void test_secret_create_load(void **state)
 
 static void test_secret_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_scratch *f = *state;
 	char *path = xasprintf("%s/secret", f->dir);
 	char *link = xasprintf("%s/link", f->dir);
 	char *missing = xasprintf("%s/nodir/secret", f->dir);
@@ -301,8 +277,8 @@ int main(void)
 		cmocka_unit_test(test_check_rejects_junk),
 		cmocka_unit_test(test_check_timing),
 		cmocka_unit_test(test_make_errors),
-		cmocka_unit_test_setup_teardown(test_secret_create_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secret_refused, setup, teardown),
+		tu_scratch_test(test_secret_create_load),
+		tu_scratch_test(test_secret_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,48 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
-
-/** A scratch directory per test. */
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-
-	strcpy(f->dir, "/tmp/test-util.XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	int rc = rm_rf(f->dir);
-
-	free(f);
-	return rc;
-}
-
-/** path_in() - "@dir/@name" (caller frees). */
-static char *path_in(struct fixture *f, const char *name)
-{
-	return xasprintf("%s/%s", f->dir, name);
-}
-
-/** write_file() - create @path holding @text. */
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write_full(fd, text, strlen(text)), 0);
-	close(fd);
-}
 
 static void test_str_copy(void **state)
 {
@@ -123,8 +83,8 @@ static void test_read_write_full(void **state)
 
 static void test_pread_pwrite_full(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "p");
+	struct tu_scratch *f = *state;
+	char *path = tu_path(f->dir, "p");
 	char buf[8];
 	int fd;
 
@@ -147,9 +107,9 @@ static void test_pread_pwrite_full(void **state)
 
 static void test_file_write_atomic(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "conf");
-	char *missing = path_in(f, "no/such/dir/file");
+	struct tu_scratch *f = *state;
+	char *path = tu_path(f->dir, "conf");
+	char *missing = tu_path(f->dir, "no/such/dir/file");
 	struct stat st;
 	struct dirent *ent;
 	size_t len, entries = 0;
@@ -195,15 +155,15 @@ static void test_file_write_atomic(void **state)
 
 static void test_file_read_all(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "r");
+	struct tu_scratch *f = *state;
+	char *path = tu_path(f->dir, "r");
 	char *big = xmalloc(10001);
 	char *data = NULL;
 	size_t len;
 
 	memset(big, 'x', 10000);
 	big[10000] = '\0';
-	write_file(path, big);
+	tu_put(f->dir, "r", big, 0644);
 	assert_int_equal(file_read_all(path, 10000, &data, &len), 0);
 	assert_int_equal(len, 10000);
 	assert_int_equal(strlen(data), 10000);
@@ -212,7 +172,7 @@ static void test_file_read_all(void **state)
 	assert_int_equal(file_read_all(path, 0, &data, &len), -EFBIG);
 	free(path);
 
-	path = path_in(f, "missing");
+	path = tu_path(f->dir, "missing");
 	assert_int_equal(file_read_all(path, 100, &data, &len), -ENOENT);
 	free(path);
 	/* A directory cannot be read. */
@@ -226,11 +186,11 @@ static void test_file_read_all(void **state)
 
 static void test_mkdir_p(void **state)
 {
-	struct fixture *f = *state;
-	char *deep = path_in(f, "a/b//c/d/");
-	char *file = path_in(f, "file");
-	char *under = path_in(f, "file/sub");
-	char *check = path_in(f, "a/b/c/d");
+	struct tu_scratch *f = *state;
+	char *deep = tu_path(f->dir, "a/b//c/d/");
+	char *file = tu_path(f->dir, "file");
+	char *under = tu_path(f->dir, "file/sub");
+	char *check = tu_path(f->dir, "a/b/c/d");
 	struct stat st;
 
 	assert_int_equal(mkdir_p(deep, 0755), 0);
@@ -238,7 +198,7 @@ static void test_mkdir_p(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(mkdir_p(deep, 0755), 0);	/* exists: fine */
 	assert_int_equal(mkdir_p(f->dir, 0755), 0);
-	write_file(file, "x");
+	tu_put(f->dir, "file", "x", 0644);
 	assert_int_equal(mkdir_p(file, 0755), -ENOTDIR);
 	assert_int_equal(mkdir_p(under, 0755), -ENOTDIR);
 	assert_int_equal(mkdir_p("", 0755), -ENOENT);
@@ -250,37 +210,37 @@ static void test_mkdir_p(void **state)
 
 static void test_rm_rf(void **state)
 {
-	struct fixture *f = *state;
-	char *tree = path_in(f, "tree");
-	char *outside = path_in(f, "outside");
-	char *keep = path_in(f, "outside/keep");
+	struct tu_scratch *f = *state;
+	char *tree = tu_path(f->dir, "tree");
+	char *outside = tu_path(f->dir, "outside");
+	char *keep = tu_path(f->dir, "outside/keep");
 	char *p;
 	struct stat st;
 	int i;
 
 	assert_int_equal(mkdir_p(outside, 0755), 0);
-	write_file(keep, "precious");
+	tu_put(f->dir, "outside/keep", "precious", 0644);
 
 	/* A nested tree with files, empty dirs and symlinks pointing out. */
-	p = path_in(f, "tree/a/b/c/d/e");
+	p = tu_path(f->dir, "tree/a/b/c/d/e");
 	assert_int_equal(mkdir_p(p, 0755), 0);
 	free(p);
 	for (i = 0; i < 5; i++) {
-		p = xasprintf("%s/tree/a/b/f%d", f->dir, i);
-		write_file(p, "data");
+		p = xasprintf("tree/a/b/f%d", i);
+		tu_put(f->dir, p, "data", 0644);
 		free(p);
 	}
-	p = path_in(f, "tree/a/link-to-outside");
+	p = tu_path(f->dir, "tree/a/link-to-outside");
 	assert_int_equal(symlink(outside, p), 0);
 	free(p);
-	p = path_in(f, "tree/a/b/c/link-to-keep");
+	p = tu_path(f->dir, "tree/a/b/c/link-to-keep");
 	assert_int_equal(symlink(keep, p), 0);
 	free(p);
-	p = path_in(f, "tree/dangling");
+	p = tu_path(f->dir, "tree/dangling");
 	assert_int_equal(symlink("/nonexistent/x", p), 0);
 	free(p);
 	/* A directory we may not write into still goes (we own it). */
-	p = path_in(f, "tree/a/b/c/d/e");
+	p = tu_path(f->dir, "tree/a/b/c/d/e");
 	assert_int_equal(chmod(p, 0555), 0);
 	free(p);
 
@@ -290,7 +250,7 @@ static void test_rm_rf(void **state)
 	assert_int_equal(stat(keep, &st), 0);
 
 	/* A symlink given as the path is removed, not its target. */
-	p = path_in(f, "toplink");
+	p = tu_path(f->dir, "toplink");
 	assert_int_equal(symlink(outside, p), 0);
 	assert_int_equal(rm_rf(p), 0);
 	assert_int_equal(lstat(p, &st), -1);
@@ -309,13 +269,13 @@ static void test_rm_rf(void **state)
 
 static void test_fsync_dir(void **state)
 {
-	struct fixture *f = *state;
-	char *missing = path_in(f, "missing");
-	char *file = path_in(f, "file");
+	struct tu_scratch *f = *state;
+	char *missing = tu_path(f->dir, "missing");
+	char *file = tu_path(f->dir, "file");
 
 	assert_int_equal(fsync_dir(f->dir), 0);
 	assert_int_equal(fsync_dir(missing), -ENOENT);
-	write_file(file, "x");
+	tu_put(f->dir, "file", "x", 0644);
 	assert_int_equal(fsync_dir(file), -ENOTDIR);
 	free(missing);
 	free(file);
@@ -371,12 +331,12 @@ int main(void)
 		cmocka_unit_test(test_str_copy),
 		cmocka_unit_test(test_prefix_and_asprintf),
 		cmocka_unit_test(test_read_write_full),
-		cmocka_unit_test_setup_teardown(test_pread_pwrite_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_write_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_read_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rm_rf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fsync_dir, setup, teardown),
+		tu_scratch_test(test_pread_pwrite_full),
+		tu_scratch_test(test_file_write_atomic),
+		tu_scratch_test(test_file_read_all),
+		tu_scratch_test(test_mkdir_p),
+		tu_scratch_test(test_rm_rf),
+		tu_scratch_test(test_fsync_dir),
 		cmocka_unit_test(test_now_rfc3339),
 		cmocka_unit_test(test_human_size),
 	};

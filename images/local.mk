@@ -24,8 +24,9 @@ IMAGES_TESTS = images/test-registry images/test-digest images/test-copy \
 	images/test-diff images/test-chunkpool
 check_PROGRAMS += $(IMAGES_TESTS)
 TESTS += $(IMAGES_TESTS)
-IMAGES_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
-IMAGES_TEST_LDADD = images/libimages.la $(CMOCKA_LIBS)
+IMAGES_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/tests/unit
+IMAGES_TEST_LDADD = tests/unit/libtestutil.la images/libimages.la $(CMOCKA_LIBS)
 images_test_registry_CFLAGS = $(IMAGES_TEST_CFLAGS)
 images_test_registry_LDADD = $(IMAGES_TEST_LDADD)
 images_test_digest_CFLAGS = $(IMAGES_TEST_CFLAGS)

@@ -20,49 +20,23 @@
 
 #include "copy.h"
 #include "digest.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MiB (1024u * 1024u)
 #define KiB 1024u
 #define SMALL_TMPFS "size=8m"	/* the tmpfs that fills up */
 
-static char tmpdir[] = "/tmp/lanroot-test-copy-XXXXXX";
-
-/** path_in() - @name in tmpdir (caller frees). */
-static char *path_in(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
-}
-
-/** open_new() - create @name in tmpdir, O_RDWR, truncated. */
-static int open_new(const char *name)
-{
-	char *path = path_in(name);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	free(path);
-	return fd;
-}
-
-/** fill_random() - deterministic pseudo-random bytes (never long zero runs). */
-static void fill_random(uint8_t *buf, size_t len, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 1103515245u + 12345u;
-		buf[i] = (uint8_t)(seed >> 16) | 1;
-	}
-}
-
-/** write_random() - @len random bytes at @off of @fd. */
+/** write_random() - @len random bytes at @off of @fd, none of them zero
+ * (so no block of them reads as a hole). */
 static void write_random(int fd, size_t len, uint64_t off, uint32_t seed)
 {
-	uint8_t *buf = malloc(len);
+	uint8_t *buf = xmalloc(len);
+	size_t i;
 
-	assert_non_null(buf);
-	fill_random(buf, len, seed);
+	tu_fill_random(buf, len, seed);
+	for (i = 0; i < len; i++)
+		buf[i] |= 1;
 	assert_int_equal(pwrite_full(fd, buf, len, off), 0);
 	free(buf);
 }
@@ -108,7 +82,8 @@ static int copy_and_check(int src, const char *name)
 {
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
 	char *plain_name = xasprintf("%s.plain", name);
-	int dst = open_new(name), plain = open_new(plain_name);
+	int dst = tu_open_new(tu_group_dir(), name);
+	int plain = tu_open_new(tu_group_dir(), plain_name);
 	struct digest *d;
 	struct stat st;
 
@@ -131,7 +106,7 @@ static int copy_and_check(int src, const char *name)
 
 static void test_sparse_stays_sparse(void **state)
 {
-	int src = open_new("sparse"), dst;
+	int src = tu_open_new(tu_group_dir(), "sparse"), dst;
 
 	/* 256 MiB with 2 MiB of data in three places. */
 	assert_int_equal(ftruncate(src, 256 * MiB), 0);
@@ -146,7 +121,7 @@ static void test_sparse_stays_sparse(void **state)
 
 static void test_ends_in_hole(void **state)
 {
-	int src = open_new("endhole"), dst;
+	int src = tu_open_new(tu_group_dir(), "endhole"), dst;
 
 	write_random(src, 100 * KiB, 3 * KiB, 4);
 	assert_int_equal(ftruncate(src, 10 * MiB + 3), 0);	/* odd size */
@@ -159,7 +134,7 @@ static void test_ends_in_hole(void **state)
 static void test_zero_blocks_become_holes(void **state)
 {
 	uint8_t *zeros = calloc(1, 4 * MiB);
-	int src = open_new("zeros"), dst;
+	int src = tu_open_new(tu_group_dir(), "zeros"), dst;
 
 	assert_non_null(zeros);
 	/* Zeros written as data, with a few data blocks among them. */
@@ -176,7 +151,7 @@ static void test_zero_blocks_become_holes(void **state)
 
 static void test_empty_and_tiny(void **state)
 {
-	int src = open_new("empty"), dst;
+	int src = tu_open_new(tu_group_dir(), "empty"), dst;
 
 	dst = copy_and_check(src, "empty.copy");
 	close(dst);
@@ -188,7 +163,7 @@ static void test_empty_and_tiny(void **state)
 
 static void test_dense_random_layout(void **state)
 {
-	int src = open_new("layout"), dst, i;
+	int src = tu_open_new(tu_group_dir(), "layout"), dst, i;
 	uint32_t seed = 12345;
 
 	/* Runs of data and holes of many sizes, unaligned. */
@@ -227,7 +202,8 @@ static void test_progress(void **state)
 {
 	struct progress_seen seen = { 0 };
 	struct progress p = { progress_cb, &seen };
-	int src = open_new("progress"), dst = open_new("progress.copy");
+	int src = tu_open_new(tu_group_dir(), "progress");
+	int dst = tu_open_new(tu_group_dir(), "progress.copy");
 
 	write_random(src, 70 * MiB, 0, 8);
 	assert_int_equal(copy_image(src, dst, NULL, &p), 0);
@@ -239,10 +215,12 @@ static void test_progress(void **state)
 
 static void test_copy_file_path(void **state)
 {
-	char *src = path_in("kernel"), *dst = path_in("kernel.copy");
-	char *missing = path_in("no-such-file"), *other = path_in("x");
+	char *src = tu_path(tu_group_dir(), "kernel");
+	char *dst = tu_path(tu_group_dir(), "kernel.copy");
+	char *missing = tu_path(tu_group_dir(), "no-such-file");
+	char *other = tu_path(tu_group_dir(), "x");
 	struct stat st;
-	int fd = open_new("kernel"), a, b;
+	int fd = tu_open_new(tu_group_dir(), "kernel"), a, b;
 
 	write_random(fd, 3 * MiB + 11, 0, 9);
 	close(fd);
@@ -266,7 +244,8 @@ static void test_copy_file_path(void **state)
 
 static void test_bad_source(void **state)
 {
-	int dir = open(tmpdir, O_RDONLY | O_DIRECTORY), dst = open_new("bad.copy");
+	int dir = open(tu_group_dir(), O_RDONLY | O_DIRECTORY);
+	int dst = tu_open_new(tu_group_dir(), "bad.copy");
 
 	assert_int_equal(copy_image(dir, dst, NULL, NULL), -EINVAL);
 	assert_int_equal(copy_image(-1, dst, NULL, NULL), -EBADF);
@@ -276,7 +255,7 @@ static void test_bad_source(void **state)
 
 static void test_disk_full(void **state)
 {
-	char *mnt = path_in("small");
+	char *mnt = tu_path(tu_group_dir(), "small");
 	char *dstpath = xasprintf("%s/full.img", mnt);
 	struct digest *d;
 	int src, dst, rc;
@@ -291,7 +270,7 @@ static void test_disk_full(void **state)
 		rmdir(mnt);
 		skip();		/* e.g. no CAP_SYS_ADMIN in a container */
 	}
-	src = open_new("big");
+	src = tu_open_new(tu_group_dir(), "big");
 	write_random(src, 16 * MiB, 0, 10);
 	dst = open(dstpath, O_RDWR | O_CREAT | O_EXCL, 0600);
 	assert_true(dst >= 0);
@@ -305,16 +284,6 @@ static void test_disk_full(void **state)
 	free(mnt);
 	free(dstpath);
 	assert_int_equal(rc, -ENOSPC);
-}
-
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	return rm_rf(tmpdir);
 }
 
 int main(void)
@@ -331,5 +300,5 @@ int main(void)
 		cmocka_unit_test(test_disk_full),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -9,7 +9,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "import.h"
 #include "log.h"
 #include "store.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MAX_LINES 64
@@ -67,35 +67,9 @@ static void seen_expect(const struct seen *s, const char *const *want)
 	assert_int_equal(s->n, i);
 }
 
-static void put(const char *dir, const char *name, const char *text, mode_t mode)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(file_write_atomic(p, text, strlen(text), mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	free(p);
-}
-
-static void mkd(const char *dir, const char *name, mode_t mode)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(mkdir(p, mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	free(p);
-}
-
-static void sym(const char *dir, const char *name, const char *target)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(symlink(target, p), 0);
-	free(p);
-}
-
 struct fixture {
-	char top[64];
-	char *a, *b;
+	char *top;		/* scratch directory */
+	char *a, *b;		/* the two trees in it */
 };
 
 static int setup(void **state)
@@ -103,12 +77,11 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
 	umask(022);
-	strcpy(f->top, "/tmp/lanroot-test-diff-XXXXXX");
-	assert_non_null(mkdtemp(f->top));
-	f->a = xasprintf("%s/a", f->top);
-	f->b = xasprintf("%s/b", f->top);
-	assert_int_equal(mkdir(f->a, 0755), 0);
-	assert_int_equal(mkdir(f->b, 0755), 0);
+	f->top = tu_scratch_make();
+	tu_mkdir(f->top, "a", 0755);
+	tu_mkdir(f->top, "b", 0755);
+	f->a = tu_path(f->top, "a");
+	f->b = tu_path(f->top, "b");
 	*state = f;
 	return 0;
 }
@@ -117,7 +90,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rm_rf(f->top);
+	tu_scratch_remove(f->top);
 	free(f->a);
 	free(f->b);
 	free(f);
@@ -131,40 +104,40 @@ static void make_pair(const char *a, const char *b)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		put(t[i], "same.txt", "same\n", 0644);
-		mkd(t[i], "nest", 0755);
-		mkd(t[i], "nest/deep", 0755);
-		put(t[i], "nest/keep", "keep\n", 0644);
-		sym(t[i], "samelink", "same.txt");
+		tu_put(t[i], "same.txt", "same\n", 0644);
+		tu_mkdir(t[i], "nest", 0755);
+		tu_mkdir(t[i], "nest/deep", 0755);
+		tu_put(t[i], "nest/keep", "keep\n", 0644);
+		tu_symlink(t[i], "samelink", "same.txt");
 	}
-	put(a, "changed.txt", "old\n", 0644);	/* same size, other bytes */
-	put(b, "changed.txt", "new\n", 0644);
-	put(a, "size.txt", "a", 0644);
-	put(b, "size.txt", "ab", 0644);
-	put(a, "mode.sh", "#!/bin/sh\n", 0644);
-	put(b, "mode.sh", "#!/bin/sh\n", 0755);
-	mkd(a, "modedir", 0755);
-	mkd(b, "modedir", 0700);
-	sym(a, "link", "target1");
-	sym(b, "link", "target2");
-	put(a, "typechg", "file\n", 0644);	/* file → directory */
-	mkd(b, "typechg", 0755);
-	put(b, "typechg/inside", "x", 0644);
-	mkd(a, "dir2file", 0755);		/* directory → file */
-	put(a, "dir2file/child", "x", 0644);
-	put(b, "dir2file", "x", 0644);
-	put(a, "removed.txt", "gone\n", 0644);
-	mkd(a, "removed_dir", 0755);
-	put(a, "removed_dir/f1", "1", 0644);
-	mkd(a, "removed_dir/sub", 0755);
-	put(a, "removed_dir/sub/f2", "2", 0644);
-	put(b, "added.txt", "new\n", 0644);
-	mkd(b, "added_dir", 0755);
-	put(b, "added_dir/g", "g", 0644);
-	put(a, "nest/deep/x", "1", 0644);
-	put(b, "nest/deep/x", "2", 0644);
-	sym(a, "link2file", "x");		/* symlink → file */
-	put(b, "link2file", "x", 0644);
+	tu_put(a, "changed.txt", "old\n", 0644);	/* same size, other bytes */
+	tu_put(b, "changed.txt", "new\n", 0644);
+	tu_put(a, "size.txt", "a", 0644);
+	tu_put(b, "size.txt", "ab", 0644);
+	tu_put(a, "mode.sh", "#!/bin/sh\n", 0644);
+	tu_put(b, "mode.sh", "#!/bin/sh\n", 0755);
+	tu_mkdir(a, "modedir", 0755);
+	tu_mkdir(b, "modedir", 0700);
+	tu_symlink(a, "link", "target1");
+	tu_symlink(b, "link", "target2");
+	tu_put(a, "typechg", "file\n", 0644);	/* file → directory */
+	tu_mkdir(b, "typechg", 0755);
+	tu_put(b, "typechg/inside", "x", 0644);
+	tu_mkdir(a, "dir2file", 0755);		/* directory → file */
+	tu_put(a, "dir2file/child", "x", 0644);
+	tu_put(b, "dir2file", "x", 0644);
+	tu_put(a, "removed.txt", "gone\n", 0644);
+	tu_mkdir(a, "removed_dir", 0755);
+	tu_put(a, "removed_dir/f1", "1", 0644);
+	tu_mkdir(a, "removed_dir/sub", 0755);
+	tu_put(a, "removed_dir/sub/f2", "2", 0644);
+	tu_put(b, "added.txt", "new\n", 0644);
+	tu_mkdir(b, "added_dir", 0755);
+	tu_put(b, "added_dir/g", "g", 0644);
+	tu_put(a, "nest/deep/x", "1", 0644);
+	tu_put(b, "nest/deep/x", "2", 0644);
+	tu_symlink(a, "link2file", "x");		/* symlink → file */
+	tu_put(b, "link2file", "x", 0644);
 }
 
 static const char *const pair_expected[] = {
@@ -245,8 +218,8 @@ static void test_tree_diff_owner(void **state)
 
 	if (geteuid() != 0)
 		skip();
-	put(f->a, "owned", "x", 0644);
-	put(f->b, "owned", "x", 0644);
+	tu_put(f->a, "owned", "x", 0644);
+	tu_put(f->b, "owned", "x", 0644);
 	p = xasprintf("%s/owned", f->b);
 	assert_int_equal(lchown(p, 1, 1), 0);
 	free(p);
@@ -301,9 +274,9 @@ static void test_tree_diff_unreadable(void **state)
 	int status;
 	pid_t pid;
 
-	mkd(f->a, "locked", 0755);
-	mkd(f->b, "locked", 0755);
-	put(f->a, "locked/x", "x", 0644);
+	tu_mkdir(f->a, "locked", 0755);
+	tu_mkdir(f->b, "locked", 0755);
+	tu_put(f->a, "locked/x", "x", 0644);
 	p = xasprintf("%s/locked", f->a);
 	assert_int_equal(chmod(p, 0), 0);
 	if (geteuid() != 0) {
@@ -328,22 +301,6 @@ static void test_tree_diff_unreadable(void **state)
 }
 
 /* ---- image_diff -------------------------------------------------------- */
-
-/** count_entries() - entries in @dir (0 if it does not exist). */
-static long count_entries(const char *dir)
-{
-	struct dirent *de;
-	long n = 0;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
 
 static int quiet_tools(void)
 {
@@ -410,7 +367,7 @@ static void test_image_diff(void **state)
 		free(noise);
 	}
 	tmp = xasprintf("%s/tmp", sd);
-	assert_int_equal(count_entries(tmp), 0);
+	assert_int_equal(tu_count_entries(tmp), 0);
 	free(tmp);
 	store_close(st);
 	free(sd);

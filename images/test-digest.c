@@ -17,12 +17,11 @@
 #include <cmocka.h>
 
 #include "digest.h"
+#include "testutil.h"
 #include "util.h"
 
 #define SHA_BYTES 32
 #define MiB (1024u * 1024u)
-
-static char tmpdir[] = "/tmp/lanroot-test-digest-XXXXXX";
 
 /** expected_digest() - the digest of @len bytes of @data, computed here
  * independently of digest.c: SHA-256 over the SHA-256 of each 1 MiB chunk. */
@@ -48,28 +47,6 @@ static void expected_digest(const uint8_t *data, size_t len, char out[DIGEST_HEX
 	free(sums);
 }
 
-/** fill_random() - deterministic pseudo-random bytes. */
-static void fill_random(uint8_t *buf, size_t len, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 1103515245u + 12345u;
-		buf[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-/** make_file() - a new file in tmpdir named @name; returns an O_RDWR fd. */
-static int make_file(const char *name)
-{
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	free(path);
-	return fd;
-}
-
 /** file_digest() - digest_file() of @fd, asserting success. */
 static void file_digest(int fd, char out[DIGEST_HEX_LEN + 1])
 {
@@ -81,7 +58,7 @@ static void test_tiny_file(void **state)
 {
 	static const char text[] = "lanroot\n";
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
-	int fd = make_file("tiny");
+	int fd = tu_open_new(tu_group_dir(), "tiny");
 
 	assert_int_equal(write_full(fd, text, strlen(text)), 0);
 	expected_digest((const uint8_t *)text, strlen(text), want);
@@ -94,7 +71,7 @@ static void test_tiny_file(void **state)
 static void test_empty_file(void **state)
 {
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
-	int fd = make_file("empty");
+	int fd = tu_open_new(tu_group_dir(), "empty");
 
 	expected_digest(NULL, 0, want);
 	/* SHA-256 of nothing. */
@@ -109,10 +86,10 @@ static void test_multi_chunk_and_threads(void **state)
 	size_t len = 37 * MiB + 12345;	/* many chunks, short last one */
 	uint8_t *data = malloc(len);
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
-	int fd = make_file("multi");
+	int fd = tu_open_new(tu_group_dir(), "multi");
 
 	assert_non_null(data);
-	fill_random(data, len, 7);
+	tu_fill_random(data, len, 7);
 	memset(data + 5 * MiB, 0, 3 * MiB);	/* zero chunks written as data */
 	assert_int_equal(write_full(fd, data, len), 0);
 	expected_digest(data, len, want);
@@ -127,13 +104,14 @@ static void test_sparse_equals_dense(void **state)
 	size_t len = 9 * MiB + 100;
 	uint8_t *data = calloc(1, len);
 	char dense[DIGEST_HEX_LEN + 1], sparse[DIGEST_HEX_LEN + 1], want[DIGEST_HEX_LEN + 1];
-	int fd1 = make_file("dense"), fd2 = make_file("sparse");
+	int fd1 = tu_open_new(tu_group_dir(), "dense");
+	int fd2 = tu_open_new(tu_group_dir(), "sparse");
 	struct stat st;
 
 	assert_non_null(data);
 	/* Data in chunk 1 (partly) and a few bytes straddling chunks 4/5. */
-	fill_random(data + MiB + 4096, 300000, 3);
-	fill_random(data + 5 * MiB - 10, 20, 4);
+	tu_fill_random(data + MiB + 4096, 300000, 3);
+	tu_fill_random(data + 5 * MiB - 10, 20, 4);
 	assert_int_equal(write_full(fd1, data, len), 0);
 
 	assert_int_equal(pwrite_full(fd2, data + MiB + 4096, 300000, MiB + 4096), 0);
@@ -157,7 +135,7 @@ static void test_all_hole(void **state)
 	size_t len = 3 * MiB + 1;
 	uint8_t *zeros = calloc(1, len);
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
-	int fd = make_file("hole");
+	int fd = tu_open_new(tu_group_dir(), "hole");
 
 	assert_non_null(zeros);
 	assert_int_equal(ftruncate(fd, (off_t)len), 0);
@@ -173,10 +151,10 @@ static void test_one_byte_changes_it(void **state)
 	size_t len = 2 * MiB + 17;
 	uint8_t *data = malloc(len);
 	char a[DIGEST_HEX_LEN + 1], b[DIGEST_HEX_LEN + 1], c[DIGEST_HEX_LEN + 1];
-	int fd = make_file("flip");
+	int fd = tu_open_new(tu_group_dir(), "flip");
 
 	assert_non_null(data);
-	fill_random(data, len, 11);
+	tu_fill_random(data, len, 11);
 	assert_int_equal(write_full(fd, data, len), 0);
 	file_digest(fd, a);
 	data[MiB + 3] ^= 1;
@@ -199,7 +177,7 @@ static void test_feed_any_order(void **state)
 	struct digest *d;
 
 	assert_non_null(data);
-	fill_random(data, len, 5);
+	tu_fill_random(data, len, 5);
 	memset(data + 2 * MiB, 0, MiB);
 	expected_digest(data, len, want);
 
@@ -259,14 +237,14 @@ static void test_bad_arguments(void **state)
 	digest_free(d);
 	digest_free(NULL);
 
-	fd = open(tmpdir, O_RDONLY | O_DIRECTORY);
+	fd = open(tu_group_dir(), O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	assert_int_equal(digest_file(fd, NULL, out), -EINVAL);	/* not a file */
 	close(fd);
 	assert_int_equal(digest_file(-1, NULL, out), -EBADF);
 
 	/* digest_feed_file() with a digest of another size. */
-	fd = make_file("size");
+	fd = tu_open_new(tu_group_dir(), "size");
 	assert_int_equal(write_full(fd, buf, sizeof(buf)), 0);
 	d = digest_new(sizeof(buf) + 1);
 	assert_int_equal(digest_feed_file(d, fd, NULL), -EINVAL);
@@ -281,13 +259,13 @@ static void test_set_chunk_and_data_chunks(void **state)
 	char want[DIGEST_HEX_LEN + 1], got[DIGEST_HEX_LEN + 1];
 	uint64_t *chunks = NULL, n = 0, i;
 	struct digest *d;
-	int fd = make_file("chunks");
+	int fd = tu_open_new(tu_group_dir(), "chunks");
 
 	assert_non_null(data);
 	/* Data in chunk 1, straddling chunks 3 and 4, and in the short last one. */
-	fill_random(data + MiB + 10, 100, 1);
-	fill_random(data + 4 * MiB - 50, 100, 2);
-	fill_random(data + 6 * MiB, 3, 3);
+	tu_fill_random(data + MiB + 10, 100, 1);
+	tu_fill_random(data + 4 * MiB - 50, 100, 2);
+	tu_fill_random(data + 6 * MiB, 3, 3);
 	assert_int_equal(pwrite_full(fd, data + MiB + 10, 100, MiB + 10), 0);
 	assert_int_equal(pwrite_full(fd, data + 4 * MiB - 50, 100, 4 * MiB - 50), 0);
 	assert_int_equal(pwrite_full(fd, data + 6 * MiB, 3, 6 * MiB), 0);
@@ -349,10 +327,10 @@ static void test_progress(void **state)
 	struct progress p = { progress_cb, &seen };
 	char out[DIGEST_HEX_LEN + 1];
 	size_t i;
-	int fd = make_file("progress");
+	int fd = tu_open_new(tu_group_dir(), "progress");
 
 	assert_non_null(data);
-	fill_random(data, MiB, 9);
+	tu_fill_random(data, MiB, 9);
 	for (i = 0; i < len / MiB; i += 2)	/* half the chunks are holes */
 		assert_int_equal(pwrite_full(fd, data, MiB, i * MiB), 0);
 	assert_int_equal(ftruncate(fd, (off_t)len), 0);
@@ -362,16 +340,6 @@ static void test_progress(void **state)
 	assert_true(seen.last_total <= len);	/* only data is hashed */
 	free(data);
 	close(fd);
-}
-
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	return rm_rf(tmpdir);
 }
 
 int main(void)
@@ -390,5 +358,5 @@ int main(void)
 		cmocka_unit_test(test_progress),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -11,7 +11,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -29,12 +28,14 @@
 #include "import.h"
 #include "log.h"
 #include "store.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MIB (1024 * 1024)
+#define RANDOM_SEED 0	/* for the bytes of random_file() */
 
 struct fixture {
-	char top[64];
+	char *top;		/* scratch directory holding the rest */
 	char *tree;		/* a source tree */
 	char *state;		/* the store */
 	char *scratch;		/* files made by a test */
@@ -48,13 +49,12 @@ static int setup(void **state)
 	char err[512];
 
 	umask(022);
-	strcpy(f->top, "/tmp/lanroot-test-import-XXXXXX");
-	assert_non_null(mkdtemp(f->top));
-	f->tree = xasprintf("%s/tree", f->top);
-	f->state = xasprintf("%s/state", f->top);
-	f->scratch = xasprintf("%s/scratch", f->top);
-	assert_int_equal(mkdir(f->tree, 0755), 0);
-	assert_int_equal(mkdir(f->scratch, 0755), 0);
+	f->top = tu_scratch_make();
+	tu_mkdir(f->top, "tree", 0755);
+	tu_mkdir(f->top, "scratch", 0755);
+	f->tree = tu_path(f->top, "tree");
+	f->state = tu_path(f->top, "state");
+	f->scratch = tu_path(f->top, "scratch");
 	assert_int_equal(store_init(f->state, err, sizeof(err)), 0);
 	assert_int_equal(store_open(f->state, &f->st, err, sizeof(err)), 0);
 	f->log = tmpfile();
@@ -71,7 +71,7 @@ static int teardown(void **state)
 	log_set_stream(NULL);
 	fclose(f->log);
 	store_close(f->st);
-	rm_rf(f->top);
+	tu_scratch_remove(f->top);
 	free(f->tree);
 	free(f->state);
 	free(f->scratch);
@@ -79,98 +79,43 @@ static int teardown(void **state)
 	return 0;
 }
 
-/** logged() - everything logged since setup. Caller frees. */
-static char *logged(struct fixture *f)
-{
-	long n;
-	char *s;
-
-	fflush(f->log);
-	n = ftell(f->log);
-	assert_true(n >= 0);
-	s = xcalloc(1, (size_t)n + 1);
-	rewind(f->log);
-	assert_int_equal(fread(s, 1, (size_t)n, f->log), (size_t)n);
-	return s;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
 
-static void put(const char *dir, const char *name, const char *text, mode_t mode)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(file_write_atomic(p, text, strlen(text), mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	free(p);
-}
-
-static void mkd(const char *dir, const char *name, mode_t mode)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(mkdir(p, mode), 0);
-	assert_int_equal(chmod(p, mode), 0);
-	free(p);
-}
-
-static void sym(const char *dir, const char *name, const char *target)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	assert_int_equal(symlink(target, p), 0);
-	free(p);
-}
-
-/** random_file() - @dir/@name with @size random-ish (incompressible) bytes. */
+/** random_file() - @dir/@name with @size random (incompressible) bytes. */
 static void random_file(const char *dir, const char *name, size_t size)
 {
-	char *p = xasprintf("%s/%s", dir, name);
-	unsigned char *buf = xmalloc(size);
-	uint64_t x = 0x9e3779b97f4a7c15ull;
-	size_t i;
-	int fd;
+	char *p = tu_path(dir, name);
 
-	for (i = 0; i < size; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		buf[i] = (unsigned char)x;
-	}
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write_full(fd, buf, size), 0);
-	close(fd);
-	free(buf);
+	tu_write_random(p, size, RANDOM_SEED);
 	free(p);
 }
 
 /** make_tree() - a small root file system with a /boot. */
 static void make_tree(const char *t)
 {
-	mkd(t, "etc", 0755);
-	put(t, "etc/hostname", "lab\n", 0644);
-	put(t, "etc/shadow", "root:*:1::::::\n", 0640);
-	mkd(t, "etc/secret", 0700);
-	put(t, "etc/secret/key", "k", 0600);
-	mkd(t, "usr", 0755);
-	mkd(t, "usr/bin", 0755);
-	put(t, "usr/bin/tool", "#!/bin/sh\necho hi\n", 0755);
-	put(t, "usr/bin/su", "setuid\n", 04755);
-	put(t, "usr/bin/wall", "setgid\n", 02755);
-	mkd(t, "usr/lib", 0755);
+	tu_mkdir(t, "etc", 0755);
+	tu_put(t, "etc/hostname", "lab\n", 0644);
+	tu_put(t, "etc/shadow", "root:*:1::::::\n", 0640);
+	tu_mkdir(t, "etc/secret", 0700);
+	tu_put(t, "etc/secret/key", "k", 0600);
+	tu_mkdir(t, "usr", 0755);
+	tu_mkdir(t, "usr/bin", 0755);
+	tu_put(t, "usr/bin/tool", "#!/bin/sh\necho hi\n", 0755);
+	tu_put(t, "usr/bin/su", "setuid\n", 04755);
+	tu_put(t, "usr/bin/wall", "setgid\n", 02755);
+	tu_mkdir(t, "usr/lib", 0755);
 	random_file(t, "usr/lib/big.so", 300 * 1024);
-	sym(t, "lib", "usr/lib");
-	sym(t, "bin", "/usr/bin");
-	mkd(t, "empty", 0755);
-	mkd(t, "tmp", 01777);
-	mkd(t, "boot", 0755);
-	put(t, "boot/vmlinuz-6.1.0-2-amd64", "kernel 6.1.0-2\n", 0644);
-	put(t, "boot/initrd.img-6.1.0-2-amd64", "initrd 6.1.0-2\n", 0644);
-	put(t, "boot/vmlinuz-6.1.0-13-amd64", "kernel 6.1.0-13\n", 0644);
-	put(t, "boot/initrd.img-6.1.0-13-amd64", "initrd 6.1.0-13\n", 0644);
-	sym(t, "boot/vmlinuz", "vmlinuz-6.1.0-13-amd64");
-	sym(t, "boot/initrd.img", "initrd.img-6.1.0-13-amd64");
+	tu_symlink(t, "lib", "usr/lib");
+	tu_symlink(t, "bin", "/usr/bin");
+	tu_mkdir(t, "empty", 0755);
+	tu_mkdir(t, "tmp", 01777);
+	tu_mkdir(t, "boot", 0755);
+	tu_put(t, "boot/vmlinuz-6.1.0-2-amd64", "kernel 6.1.0-2\n", 0644);
+	tu_put(t, "boot/initrd.img-6.1.0-2-amd64", "initrd 6.1.0-2\n", 0644);
+	tu_put(t, "boot/vmlinuz-6.1.0-13-amd64", "kernel 6.1.0-13\n", 0644);
+	tu_put(t, "boot/initrd.img-6.1.0-13-amd64", "initrd 6.1.0-13\n", 0644);
+	tu_symlink(t, "boot/vmlinuz", "vmlinuz-6.1.0-13-amd64");
+	tu_symlink(t, "boot/initrd.img", "initrd.img-6.1.0-13-amd64");
 	{
 		char *fifo = xasprintf("%s/run-fifo", t), *sock = xasprintf("%s/run-sock", t);
 
@@ -183,7 +128,7 @@ static void make_tree(const char *t)
 		char *p = xasprintf("%s/etc/owned", t);
 		char *dev = xasprintf("%s/dev", t), *null = xasprintf("%s/dev/null", t);
 
-		put(t, "etc/owned", "mine\n", 0644);
+		tu_put(t, "etc/owned", "mine\n", 0644);
 		assert_int_equal(lchown(p, 1000, 1000), 0);
 		assert_int_equal(mkdir(dev, 0755), 0);
 		assert_int_equal(mknod(null, S_IFCHR | 0666, makedev(1, 3)), 0);
@@ -246,11 +191,9 @@ static const char *const *unpack_losses(const char *format)
 static char *version_file_text(struct fixture *f, const char *image, int v,
 			       const char *file)
 {
-	char *p = store_version_file(f->st, image, v, file), *data = NULL;
-	size_t len;
+	char *p = store_version_file(f->st, image, v, file);
+	char *data = tu_read_file(p);
 
-	if (file_read_all(p, MIB, &data, &len) < 0)
-		data = NULL;
 	free(p);
 	return data;
 }
@@ -269,21 +212,6 @@ static void assert_version_text(struct fixture *f, const char *image, int v,
 	free(got);
 }
 
-static long count_entries(const char *dir)
-{
-	struct dirent *de;
-	long n = 0;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 /** assert_store_clean() - nothing of @image (with @versions versions) but
  * what the registry says, and no work left in tmp/. */
 static void assert_store_clean(struct fixture *f, const char *image, int versions)
@@ -299,8 +227,8 @@ static void assert_store_clean(struct fixture *f, const char *image, int version
 		assert_int_equal(rc, 0);
 		assert_int_equal(im.nversions, versions);
 	}
-	assert_int_equal(count_entries(dir), versions);
-	assert_int_equal(count_entries(tmp), 0);
+	assert_int_equal(tu_count_entries(dir), versions);
+	assert_int_equal(tu_count_entries(tmp), 0);
 	free(tmp);
 	free(dir);
 }
@@ -488,7 +416,7 @@ static void test_extract_file(void **state)
 						 err, sizeof(err)), -EINVAL);
 		/* nothing left beside dst */
 		assert_int_equal(unlink(dst), 0);
-		assert_int_equal(count_entries(f->scratch), (long)i + 1);
+		assert_int_equal(tu_count_entries(f->scratch), (long)i + 1);
 		free(img);
 		free(dst);
 	}
@@ -594,15 +522,15 @@ static void test_kernel_search(void **state)
 
 	/* Fedora naming; a newer version whose files escape the tree or are
 	 * not files is passed over; a rescue kernel sorts first. */
-	mkd(f->tree, "boot", 0755);
-	put(f->tree, "boot/vmlinuz-6.5.6-300.fc39.x86_64", "fedora kernel\n", 0644);
-	put(f->tree, "boot/initramfs-6.5.6-300.fc39.x86_64.img", "fedora initramfs\n",
+	tu_mkdir(f->tree, "boot", 0755);
+	tu_put(f->tree, "boot/vmlinuz-6.5.6-300.fc39.x86_64", "fedora kernel\n", 0644);
+	tu_put(f->tree, "boot/initramfs-6.5.6-300.fc39.x86_64.img", "fedora initramfs\n",
 	    0644);
-	put(f->tree, "boot/vmlinuz-0-rescue-abc", "rescue\n", 0644);
-	sym(f->tree, "boot/vmlinuz-9.9", "/etc/passwd");
-	sym(f->tree, "boot/vmlinuz-9.8", "../../../../../../etc/passwd");
-	mkd(f->tree, "boot/vmlinuz-9.7", 0755);
-	put(f->tree, "boot/vmlinuz-9.6", "", 0644);	/* empty */
+	tu_put(f->tree, "boot/vmlinuz-0-rescue-abc", "rescue\n", 0644);
+	tu_symlink(f->tree, "boot/vmlinuz-9.9", "/etc/passwd");
+	tu_symlink(f->tree, "boot/vmlinuz-9.8", "../../../../../../etc/passwd");
+	tu_mkdir(f->tree, "boot/vmlinuz-9.7", 0755);
+	tu_put(f->tree, "boot/vmlinuz-9.6", "", 0644);	/* empty */
 	assert_int_equal(import(f, "fed", f->tree, "squashfs", &v, err, sizeof(err)), 0);
 	assert_version_text(f, "fed", v, STORE_KERNEL, "fedora kernel\n");
 	assert_version_text(f, "fed", v, STORE_INITRD, "fedora initramfs\n");
@@ -610,8 +538,8 @@ static void test_kernel_search(void **state)
 	/* --kernel and --initrd win over /boot */
 	k = xasprintf("%s/my-kernel", f->scratch);
 	i = xasprintf("%s/my-initrd", f->scratch);
-	put(f->scratch, "my-kernel", "given kernel\n", 0644);
-	put(f->scratch, "my-initrd", "given initrd\n", 0644);
+	tu_put(f->scratch, "my-kernel", "given kernel\n", 0644);
+	tu_put(f->scratch, "my-initrd", "given initrd\n", 0644);
 	{
 		struct import_opts o = { .image = "fed", .src = f->tree, .format = "squashfs",
 					 .kernel = k, .initrd = i };
@@ -637,30 +565,30 @@ static void test_kernel_search(void **state)
 
 	/* a plain vmlinuz / initrd.img pair */
 	assert_int_equal(rm_rf(f->tree), 0);
-	mkd(f->top, "tree", 0755);
-	mkd(f->tree, "boot", 0755);
-	put(f->tree, "boot/vmlinuz", "plain kernel\n", 0644);
-	put(f->tree, "boot/initrd.img", "plain initrd\n", 0644);
+	tu_mkdir(f->top, "tree", 0755);
+	tu_mkdir(f->tree, "boot", 0755);
+	tu_put(f->tree, "boot/vmlinuz", "plain kernel\n", 0644);
+	tu_put(f->tree, "boot/initrd.img", "plain initrd\n", 0644);
 	assert_int_equal(import(f, "plain", f->tree, "squashfs", &v, err, sizeof(err)), 0);
 	assert_version_text(f, "plain", v, STORE_KERNEL, "plain kernel\n");
 	assert_version_text(f, "plain", v, STORE_INITRD, "plain initrd\n");
 
 	/* a kernel without its initrd: the kernel, and a warning */
-	put(f->tree, "boot/vmlinuz-7.0", "kernel 7\n", 0644);
+	tu_put(f->tree, "boot/vmlinuz-7.0", "kernel 7\n", 0644);
 	assert_int_equal(import(f, "plain", f->tree, "squashfs", &v, err, sizeof(err)), 0);
 	assert_version_text(f, "plain", v, STORE_KERNEL, "kernel 7\n");
 	assert_version_text(f, "plain", v, STORE_INITRD, NULL);
-	log = logged(f);
+	log = tu_stream_text(f->log);
 	assert_non_null(strstr(log, "no initrd found in"));
 	free(log);
 
 	/* no /boot at all: a warning naming the version */
 	assert_int_equal(rm_rf(f->tree), 0);
-	mkd(f->top, "tree", 0755);
-	put(f->tree, "hello", "world\n", 0644);
+	tu_mkdir(f->top, "tree", 0755);
+	tu_put(f->tree, "hello", "world\n", 0644);
 	assert_int_equal(import(f, "noboot", f->tree, "squashfs", &v, err, sizeof(err)), 0);
 	assert_version_text(f, "noboot", v, STORE_KERNEL, NULL);
-	log = logged(f);
+	log = tu_stream_text(f->log);
 	assert_non_null(strstr(log, "no kernel or initrd found in"));
 	assert_non_null(strstr(log, "noboot version 1"));
 	free(log);
@@ -882,7 +810,7 @@ static void test_disk_full(void **state)
 		skip();
 	}
 	/* a small version fits */
-	put(f->tree, "hello", "world\n", 0644);
+	tu_put(f->tree, "hello", "world\n", 0644);
 	assert_int_equal(import(f, "lab", f->tree, "squashfs", &v, err, sizeof(err)), 0);
 
 	/* a raw image bigger than the disk */
@@ -913,11 +841,11 @@ static void test_disk_full(void **state)
 	assert_int_equal(registry_image_get(f->st->reg, "lab", &im), 0);
 	assert_int_equal(im.nversions, 1);
 	assert_int_equal(im.latest, 1);
-	assert_int_equal(count_entries(tmp), 0);
+	assert_int_equal(tu_count_entries(tmp), 0);
 	{
 		char *lab = xasprintf("%s/lab", images);
 
-		assert_int_equal(count_entries(lab), 1);
+		assert_int_equal(tu_count_entries(lab), 1);
 		free(lab);
 	}
 	/* and, with the space back, the next import works */

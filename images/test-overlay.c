@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "log.h"
+#include "testutil.h"
 #include "util.h"
 #include "overlay.h"
 #include "progress.h"
@@ -34,7 +35,7 @@
 
 /* Per-test state: a scratch directory with a base file and a model. */
 struct fixture {
-	char tmp[64];		/* scratch directory */
+	char *tmp;		/* scratch directory */
 	char *base;		/* base image path */
 	char *dir;		/* overlay directory */
 	uint64_t size;		/* base size */
@@ -73,11 +74,8 @@ static void make_base(const char *path, uint64_t size, uint8_t *model)
 static int setup_size(void **state, uint64_t size)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
-	const char *tmpdir = getenv("TMPDIR");
 
-	snprintf(f->tmp, sizeof(f->tmp), "%s/test-overlay.XXXXXX",
-		 tmpdir && strlen(tmpdir) < 32 ? tmpdir : "/tmp");
-	assert_non_null(mkdtemp(f->tmp));
+	f->tmp = tu_scratch_make();
 	f->base = xasprintf("%s/base.img", f->tmp);
 	f->dir = xasprintf("%s/overlay", f->tmp);
 	f->size = size;
@@ -102,7 +100,7 @@ static int teardown(void **state)
 	log_set_stream(NULL);
 	fclose(f->log);
 	free(f->log_buf);
-	rm_rf(f->tmp);
+	tu_scratch_remove(f->tmp);
 	free(f->base);
 	free(f->dir);
 	free(f->model);

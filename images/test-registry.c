@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "registry.h"
+#include "testutil.h"
 #include "util.h"
 
 /* Versions each child adds in the concurrency test. */
@@ -28,7 +29,7 @@
 #define CONCURRENT_CHILDREN 2
 
 struct fixture {
-	char dir[64];		/* private temporary directory */
+	char *dir;		/* private temporary directory */
 	char path[128];		/* DIR/registry.db */
 	struct registry *reg;	/* open on path */
 };
@@ -38,9 +39,7 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 	char err[512] = "";
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/lr-test-registry-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
+	f->dir = tu_scratch_make();
 	snprintf(f->path, sizeof(f->path), "%s/registry.db", f->dir);
 	if (registry_open(f->path, &f->reg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -55,7 +54,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	registry_close(f->reg);
-	rm_rf(f->dir);
+	tu_scratch_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -21,12 +21,11 @@
 #include "digest.h"
 #include "overlay.h"
 #include "store.h"
+#include "testutil.h"
 #include "util.h"
 
 #define MiB (1024u * 1024u)
 #define IMAGE_SIZE (4 * MiB + 4096)	/* a small image with a short last chunk */
-
-static char tmpdir[] = "/tmp/lanroot-test-store-XXXXXX";
 
 /* Each test gets its own state directory. */
 struct fixture {
@@ -40,7 +39,7 @@ static int fixture_setup(void **state)
 	static int n;
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	f->dir = xasprintf("%s/state%d", tmpdir, n++);
+	f->dir = xasprintf("%s/state%d", tu_group_dir(), n++);
 	if (store_init(f->dir, f->err, sizeof(f->err)) < 0 ||
 	    store_open(f->dir, &f->st, f->err, sizeof(f->err)) < 0) {
 		fprintf(stderr, "setup: %s\n", f->err);
@@ -61,31 +60,6 @@ static int fixture_teardown(void **state)
 	return 0;
 }
 
-/** fill_random() - deterministic pseudo-random bytes. */
-static void fill_random(uint8_t *buf, size_t len, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		seed = seed * 1103515245u + 12345u;
-		buf[i] = (uint8_t)(seed >> 16);
-	}
-}
-
-/** write_file() - create @path with @len random bytes (seed @seed). */
-static void write_file(const char *path, size_t len, uint32_t seed)
-{
-	uint8_t *buf = malloc(len ? len : 1);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-
-	assert_non_null(buf);
-	assert_true(fd >= 0);
-	fill_random(buf, len, seed);
-	assert_int_equal(write_full(fd, buf, len), 0);
-	close(fd);
-	free(buf);
-}
-
 /**
  * make_work() - a work directory holding a rootfs (data in its first MiB,
  * the rest a hole), a kernel and an initrd; *@v describes it.
@@ -100,7 +74,7 @@ static char *make_work(struct fixture *f, const char *image, uint32_t seed,
 	rootfs = xasprintf("%s/" STORE_ROOTFS, work);
 	kernel = xasprintf("%s/" STORE_KERNEL, work);
 	initrd = xasprintf("%s/" STORE_INITRD, work);
-	write_file(rootfs, MiB, seed);
+	tu_write_random(rootfs, MiB, seed);
 	fd = open(rootfs, O_RDWR);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, IMAGE_SIZE), 0);
@@ -109,8 +83,8 @@ static char *make_work(struct fixture *f, const char *image, uint32_t seed,
 	v->size = IMAGE_SIZE;
 	assert_int_equal(digest_file(fd, NULL, v->sha256), 0);
 	close(fd);
-	write_file(kernel, 1000, seed + 1);
-	write_file(initrd, 2000, seed + 2);
+	tu_write_random(kernel, 1000, seed + 1);
+	tu_write_random(initrd, 2000, seed + 2);
 	strcpy(v->format, "ext4");
 	strcpy(v->kernel, STORE_KERNEL);
 	strcpy(v->initrd, STORE_INITRD);
@@ -159,7 +133,7 @@ static bool tmp_is_empty(struct fixture *f)
 
 static void test_init_layout_and_idempotence(void **state)
 {
-	char *dir = xasprintf("%s/fresh/state", tmpdir);
+	char *dir = xasprintf("%s/fresh/state", tu_group_dir());
 	char *secret = xasprintf("%s/secret", dir), *sub;
 	uint8_t key1[SECRET_LEN], key2[SECRET_LEN];
 	char err[256];
@@ -202,7 +176,7 @@ static void test_init_layout_and_idempotence(void **state)
 
 static void test_open_refuses_non_state_dir(void **state)
 {
-	char *dir = xasprintf("%s/not-state", tmpdir);
+	char *dir = xasprintf("%s/not-state", tu_group_dir());
 	struct store *st = NULL;
 	char err[256] = "";
 
@@ -309,7 +283,7 @@ static void test_commit_failure_leaves_nothing(void **state)
 
 	/* images/NAME is a file: the rename into place fails. */
 	imgdir = xasprintf("%s/images/blocked", f->dir);
-	write_file(imgdir, 10, 1);
+	tu_write_random(imgdir, 10, 1);
 	work = make_work(f, "blocked", 1, &v);
 	assert_true(store_commit_version(f->st, work, &v, &version, f->err,
 					 sizeof(f->err)) < 0);
@@ -354,7 +328,7 @@ static void test_commit_replaces_orphan_dir(void **state)
 	orphan = store_version_dir(f->st, "lab", 1);
 	assert_int_equal(mkdir_p(orphan, 0755), 0);
 	junk = xasprintf("%s/junk", orphan);
-	write_file(junk, 10, 1);
+	tu_write_random(junk, 10, 1);
 	assert_int_equal(commit(f, "lab", 4), 1);
 	assert_false(exists(junk));
 	rootfs = store_version_file(f->st, "lab", 1, STORE_ROOTFS);
@@ -549,7 +523,7 @@ static void test_capture(void **state)
 	assert_int_equal(registry_client_resolve(f->st->reg, "pc01", &r), 0);
 	assert_int_equal(client_overlay_open(f->st, &r, OVERLAY_CREATE, &ov, f->err,
 					     sizeof(f->err)), 0);
-	fill_random(data, sizeof(data), 77);
+	tu_fill_random(data, sizeof(data), 77);
 	assert_int_equal(overlay_write(ov, data, sizeof(data), 4096, 0), 0);
 	assert_int_equal(overlay_write(ov, data, 100, IMAGE_SIZE - 100, 0), 0);
 	assert_int_equal(overlay_flush(ov), 0);
@@ -638,16 +612,6 @@ static void test_base_id(void **state)
 	assert_true(strlen(id) <= OVERLAY_BASE_ID_MAX);
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	return rm_rf(tmpdir);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,5 +633,5 @@ int main(void)
 		cmocka_unit_test(test_base_id),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +26,7 @@
 #include "import.h"
 #include "log.h"
 #include "store.h"
+#include "testutil.h"
 #include "util.h"
 
 /* ---- the rule, as a table ------------------------------------------------ */
@@ -238,7 +238,7 @@ static void make_tar(const char *path, enum compression comp, const struct tmemb
 }
 
 struct fixture {
-	char top[64];
+	char *top;		/* scratch directory holding the rest */
 	char *out;		/* an empty directory to unpack into */
 	char *outside;		/* a directory outside it: must stay empty */
 	char *tar;		/* archive path */
@@ -250,14 +250,13 @@ static int setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
 	umask(022);
-	strcpy(f->top, "/tmp/lanroot-test-tarsafe-XXXXXX");
-	assert_non_null(mkdtemp(f->top));
-	f->out = xasprintf("%s/out", f->top);
-	f->outside = xasprintf("%s/outside", f->top);
-	f->tar = xasprintf("%s/t.tar", f->top);
-	f->state = xasprintf("%s/state", f->top);
-	assert_int_equal(mkdir(f->out, 0755), 0);
-	assert_int_equal(mkdir(f->outside, 0755), 0);
+	f->top = tu_scratch_make();
+	tu_mkdir(f->top, "out", 0755);
+	tu_mkdir(f->top, "outside", 0755);
+	f->out = tu_path(f->top, "out");
+	f->outside = tu_path(f->top, "outside");
+	f->tar = tu_path(f->top, "t.tar");
+	f->state = tu_path(f->top, "state");
 	*state = f;
 	return 0;
 }
@@ -266,7 +265,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rm_rf(f->top);
+	tu_scratch_remove(f->top);
 	free(f->out);
 	free(f->outside);
 	free(f->tar);
@@ -275,29 +274,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-/** count_entries() - entries in @dir; 0 if it does not exist. */
-static long count_entries(const char *dir)
-{
-	struct dirent *de;
-	long n = 0;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
+/** slurp() - the small file @dir/@name, or NULL if missing (caller frees). */
 static char *slurp(const char *dir, const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name), *data = NULL;
-	size_t len;
+	char *p = tu_path(dir, name);
+	char *data = tu_read_file(p);
 
-	if (file_read_all(p, 1 << 20, &data, &len) < 0)
-		data = NULL;
 	free(p);
 	return data;
 }
@@ -374,7 +356,7 @@ static void test_extract_good(void **state)
 		if (tar_extract_safe(f->tar, f->out, NULL, err, sizeof(err)) != 0)
 			fail_msg("compression %zu: %s", i, err);
 		check_good_tree(f->out);
-		assert_int_equal(count_entries(f->outside), 0);
+		assert_int_equal(tu_count_entries(f->outside), 0);
 		/* the working directory is given back */
 		assert_non_null(getcwd(after, sizeof(after)));
 		assert_string_equal(cwd, after);
@@ -502,8 +484,8 @@ static void test_extract_bad(void **state)
 		if (strcmp(err, want) != 0)
 			fail_msg("%s: message \"%s\", expected \"%s\"", c->what, err, want);
 		/* nothing written: not inside, not outside */
-		assert_int_equal(count_entries(f->out), 0);
-		assert_int_equal(count_entries(f->outside), 0);
+		assert_int_equal(tu_count_entries(f->out), 0);
+		assert_int_equal(tu_count_entries(f->outside), 0);
 		assert_int_equal(access("/tmp/lanroot-tarsafe-absolute", F_OK), -1);
 		free(want);
 		free(m);
@@ -526,7 +508,7 @@ static void test_extract_not_tar(void **state)
 	assert_int_equal(file_write_atomic(f->tar, junk, sizeof(junk), 0644), 0);
 	assert_true(tar_extract_safe(f->tar, f->out, NULL, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, f->tar));
-	assert_int_equal(count_entries(f->out), 0);
+	assert_int_equal(tu_count_entries(f->out), 0);
 
 	assert_int_equal(tar_extract_safe("/nonexistent/x.tar", f->out, NULL, err,
 					  sizeof(err)), -ENOENT);
@@ -564,8 +546,8 @@ static void test_import_bad_tar_leaves_nothing(void **state)
 	assert_int_equal(image_import(st, &o, &v, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, bad_cases[0].error);
 	assert_int_equal(registry_image_get(st->reg, "lab", &im), -ENOENT);
-	assert_int_equal(count_entries(tmp), 0);
-	assert_int_equal(count_entries(images), 0);
+	assert_int_equal(tu_count_entries(tmp), 0);
+	assert_int_equal(tu_count_entries(images), 0);
 
 	/* a good one makes version 1 */
 	make_tar(f->tar, ZSTD, good_members);
@@ -585,9 +567,9 @@ static void test_import_bad_tar_leaves_nothing(void **state)
 		assert_int_equal(registry_image_get(st->reg, "lab", &im), 0);
 		assert_int_equal(im.latest, 1);
 		assert_int_equal(im.nversions, 1);
-		assert_int_equal(count_entries(tmp), 0);
-		assert_int_equal(count_entries(images), 1);
-		assert_int_equal(count_entries(f->outside), 0);
+		assert_int_equal(tu_count_entries(tmp), 0);
+		assert_int_equal(tu_count_entries(images), 1);
+		assert_int_equal(tu_count_entries(f->outside), 0);
 		free(want);
 		free(m);
 	}

@@ -45,3 +45,8 @@ tests_fuzz_fuzz_tar_member_LDADD = images/libimages.la
 endif
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
 	tests/fuzz/fuzz-tar-member.c tests/fuzz/corpus
+
+# tests/unit/: helpers shared by the cmocka unit tests, built for `make check`.
+check_LTLIBRARIES = tests/unit/libtestutil.la
+tests_unit_libtestutil_la_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_libtestutil_la_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
