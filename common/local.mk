@@ -8,12 +8,13 @@ common_libcommon_la_SOURCES = \
 	common/token.c common/token.h \
 	common/beneath.c common/beneath.h \
 	common/evloop.c common/evloop.h \
-	common/conf.c common/conf.h
+	common/conf.c common/conf.h \
+	common/ctl.c common/ctl.h
 common_libcommon_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS) $(JANSSON_CFLAGS) $(GNUTLS_CFLAGS)
 common_libcommon_la_LIBADD = $(INIH_LIBS) $(JANSSON_LIBS) $(GNUTLS_LIBS)
 
 COMMON_TESTS = common/test-log common/test-util common/test-parse common/test-mac \
-	common/test-token common/test-beneath common/test-evloop common/test-conf
+	common/test-token common/test-beneath common/test-evloop common/test-conf common/test-ctl
 check_PROGRAMS += $(COMMON_TESTS)
 TESTS += $(COMMON_TESTS)
 COMMON_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) \
@@ -35,3 +36,5 @@ common_test_evloop_CFLAGS = $(COMMON_TEST_CFLAGS)
 common_test_evloop_LDADD = $(COMMON_TEST_LDADD)
 common_test_conf_CFLAGS = $(COMMON_TEST_CFLAGS)
 common_test_conf_LDADD = $(COMMON_TEST_LDADD)
+common_test_ctl_CFLAGS = $(COMMON_TEST_CFLAGS)
+common_test_ctl_LDADD = $(COMMON_TEST_LDADD)
