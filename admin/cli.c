@@ -11,14 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "capture.h"
+#include "ctl.h"
 #include "events.h"
 #include "export.h"
 #include "log.h"
@@ -31,6 +30,8 @@
 #define PROGRESS_REDRAW_NS 100000000LL
 /* Cells of the bar between the brackets. */
 #define PROGRESS_BAR_WIDTH 20
+/* How long lanroot-blockd may take to answer a ping. */
+#define BLOCKD_PROBE_TIMEOUT_MS 2000
 /* Longest event field list passed to log_event() (see admin_audit()). */
 #define AUDIT_EVENT_FIELDS 8
 /* admin_parse_opts(): getopt_long() answers this + index for a long option
@@ -523,30 +524,34 @@ int admin_client_get(struct admin *a, const char *what, const char *who,
 /* ---- blockd and output ------------------------------------------------------- */
 
 /**
- * admin_blockd_probe() - whether lanroot-blockd answers on its control
- * socket.  Connecting and hanging up is enough today; the session query
- * comes with the block server (issue 3).
+ * admin_blockd_probe() - whether lanroot-blockd answers a "ping" on its
+ * control socket (common/ctl.h).  Something that accepts but does not
+ * answer in time counts as running: it may be a busy daemon, and the
+ * callers refuse to touch what its clients may hold.
  */
 enum blockd_state admin_blockd_probe(struct admin *a)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat sb;
-	enum blockd_state state = BLOCKD_STALE;
-	int fd;
+	json_t *req, *reply = NULL;
+	char err[256];
+	int rc;
 
 	if (!a->cfg.nbd_control || !*a->cfg.nbd_control)
 		return BLOCKD_ABSENT;
-	if (stat(a->cfg.nbd_control, &sb) < 0)
+	req = json_pack("{s:s}", "cmd", "ping");
+	if (!req)
+		return BLOCKD_RUNNING;
+	rc = ctl_call(a->cfg.nbd_control, req, BLOCKD_PROBE_TIMEOUT_MS, &reply, err,
+		      sizeof(err));
+	json_decref(req);
+	json_decref(reply);
+	switch (rc) {
+	case -ENOENT:
 		return BLOCKD_ABSENT;
-	if (str_copy(sa.sun_path, sizeof(sa.sun_path), a->cfg.nbd_control) < 0)
+	case -ECONNREFUSED:
 		return BLOCKD_STALE;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return BLOCKD_STALE;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		state = BLOCKD_RUNNING;
-	close(fd);
-	return state;
+	default:
+		return BLOCKD_RUNNING;
+	}
 }
 
 /**

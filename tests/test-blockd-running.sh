@@ -18,14 +18,21 @@ $LR group add room101 --image lab --mode persistent
 $LR client add 52:54:00:12:34:56 --name pc01 --group room101
 lanroot -c "$conf" status | grep -q "blockd: *not running" || fail "status without blockd"
 
-# A stand-in for blockd: a listening control socket.
+# A stand-in for blockd: a control socket that answers each request line
+# ({"cmd":"ping"}) with {"ok":true}, as common/ctl.h describes.
 "$PYTHON" -c '
-import socket, sys, time
+import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
 s.listen(16)
 open(sys.argv[2], "w").close()
-time.sleep(60)
+while True:
+    c, _ = s.accept()
+    f = c.makefile("rwb")
+    for line in f:
+        f.write(b"{\"ok\":true}\n")
+        f.flush()
+    c.close()
 ' "$sock" "$tmp/ready" &
 pid=$!
 cleanup_fn "kill $pid 2>/dev/null"
