@@ -586,15 +586,6 @@ static struct {
 	char what[16];			/* phase of the last draw */
 } bar = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/** monotonic_ns() - CLOCK_MONOTONIC in nanoseconds. */
-static long long monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /**
  * progress_draw() - progress_fn that redraws "[#####     ] 45% copy
  * 1.2 GiB/2.0 GiB" on stderr, at most 10 times a second (a new phase or

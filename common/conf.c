@@ -247,7 +247,7 @@ static int key_set(struct lr_config *cfg, const struct conf_key *k, const char *
 				  (unsigned long long)k->min, (unsigned long long)k->max);
 			return -EINVAL;
 		}
-		if (k->type == CONF_SIZE && (v & (v - 1)) != 0) {
+		if (k->type == CONF_SIZE && !is_power_of_two(v)) {
 			err_set(err, errlen, "[%s] %s: '%.*s' is not a power of two",
 				  k->section, k->key, CONF_NAME_SHOWN, value);
 			return -EINVAL;

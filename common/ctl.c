@@ -42,7 +42,6 @@
 #define CTL_CONNECT_RETRY_MS 10
 /** First size of ctl_call()'s reply buffer. */
 #define CTL_REPLY_MIN 4096
-#define MS_PER_SEC 1000
 #define NS_PER_MS 1000000L
 
 /** One client connection of a server. */
@@ -596,10 +595,7 @@ void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats 
 /** mono_ms() - CLOCK_MONOTONIC in milliseconds. */
 static long long mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * MS_PER_SEC + ts.tv_nsec / NS_PER_MS;
+	return monotonic_ns() / NS_PER_MS;
 }
 
 /**

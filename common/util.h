@@ -67,6 +67,15 @@ int rm_rf(const char *path);
 /** fsync_dir() - fsync the directory @path.  Return 0 or -errno. */
 int fsync_dir(const char *path);
 
+/** is_power_of_two() - true if exactly one bit of @v is set. */
+static inline bool is_power_of_two(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/** monotonic_ns() - CLOCK_MONOTONIC in nanoseconds (for timeouts and rates). */
+int64_t monotonic_ns(void);
+
 /** now_rfc3339() - current UTC time as "2026-11-25T12:00:00Z". */
 void now_rfc3339(char out[32]);
 

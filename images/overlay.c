@@ -225,7 +225,7 @@ static int clist_move(struct clist *to, struct clist *from)
 static bool valid_cluster_size(uint32_t cs)
 {
 	return cs >= OVERLAY_CLUSTER_MIN && cs <= OVERLAY_CLUSTER_MAX &&
-	       (cs & (cs - 1)) == 0;
+	       is_power_of_two(cs);
 }
 
 /** entry_state() - the state a map entry stands for. */

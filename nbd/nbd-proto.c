@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "nbd-proto.h"
+#include "util.h"
 
 /** Most bytes of an error message we send (fits the 16-bit length too). */
 #define NBD_MAX_MESSAGE_LEN	NBD_MAX_STRING_LEN
@@ -444,16 +445,6 @@ ssize_t nbd_encode_rep_info_string(uint8_t *buf, size_t size, uint32_t option,
 	return (ssize_t)total;
 }
 
-/**
- * is_pow2() - whether @v is a power of two.
- * @v: value
- * Return: true if exactly one bit is set.
- */
-static bool is_pow2(uint32_t v)
-{
-	return v && !(v & (v - 1));
-}
-
 /* "NBD_REP_INFO", NBD_INFO_BLOCK_SIZE: type, min, preferred, max. */
 ssize_t nbd_encode_rep_info_block_size(uint8_t *buf, size_t size,
 				       uint32_t option, uint32_t min,
@@ -462,8 +453,8 @@ ssize_t nbd_encode_rep_info_block_size(uint8_t *buf, size_t size,
 	const size_t plen = 2 + 4 + 4 + 4;
 	uint8_t *p;
 
-	if (!is_pow2(min) || min > NBD_MAX_MIN_BLOCK_SIZE ||
-	    !is_pow2(preferred) || max < min ||
+	if (!is_power_of_two(min) || min > NBD_MAX_MIN_BLOCK_SIZE ||
+	    !is_power_of_two(preferred) || max < min ||
 	    (max != NBD_BLOCK_SIZE_ANY && max % min))
 		return -EINVAL;
 	if (size < NBD_OPTION_REPLY_HEADER_LEN + plen)
