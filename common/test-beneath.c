@@ -112,7 +112,7 @@ static struct fixture *fixture(void **state)
 	struct fixture *f = *state;
 
 	if (f->no_openat2)
-		skip();
+		tu_skip("the kernel has no openat2()");
 	return f;
 }
 
@@ -252,7 +252,7 @@ static void test_magic_links(void **state)
 	/* With /proc/self as the root, "fd/N" is a magic link. */
 	procfd = open("/proc/self", O_RDONLY | O_DIRECTORY);
 	if (procfd < 0)
-		skip();
+		tu_skip("/proc/self/fd cannot be opened");
 	snprintf(path, sizeof(path), "fd/%d", f->rootfd);
 	fd = open_beneath(procfd, path, O_RDONLY, 0);
 	if (fd >= 0)

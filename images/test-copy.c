@@ -261,14 +261,14 @@ static void test_disk_full(void **state)
 	int src, dst, rc;
 
 	if (geteuid() != 0)
-		skip();		/* mounting the small tmpfs needs root */
+		tu_skip("mounting the small tmpfs needs root");
 	assert_int_equal(mkdir(mnt, 0700), 0);
 	/* A private mount namespace, so the tmpfs never shows outside. */
 	if (unshare(CLONE_NEWNS) == 0)
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	if (mount("lanroot-test", mnt, "tmpfs", 0, SMALL_TMPFS) < 0) {
 		rmdir(mnt);
-		skip();		/* e.g. no CAP_SYS_ADMIN in a container */
+		tu_skip("no CAP_SYS_ADMIN to mount a tmpfs");
 	}
 	src = tu_open_new(tu_group_dir(), "big");
 	write_random(src, 16 * MiB, 0, 10);

@@ -217,7 +217,7 @@ static void test_tree_diff_owner(void **state)
 	char err[256], *p;
 
 	if (geteuid() != 0)
-		skip();
+		tu_skip("comparing owners needs root");
 	tu_put(f->a, "owned", "x", 0644);
 	tu_put(f->b, "owned", "x", 0644);
 	p = xasprintf("%s/owned", f->b);

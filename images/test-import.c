@@ -807,7 +807,7 @@ static void test_disk_full(void **state)
 		free(img);
 		free(tmp);
 		free(images);
-		skip();
+		tu_skip("mounting a small tmpfs needs root and CAP_SYS_ADMIN");
 	}
 	/* a small version fits */
 	tu_put(f->tree, "hello", "world\n", 0644);

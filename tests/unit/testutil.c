@@ -290,3 +290,10 @@ void tu_write_random(const char *path, size_t len, uint32_t seed)
 	tu_write_file(path, buf, len, 0644);
 	free(buf);
 }
+
+bool tu_in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && strcmp(ci, "true") == 0;
+}

@@ -10,8 +10,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+/**
+ * tu_in_ci() - whether the tests run under CI (CI=true), where every
+ * dependency is installed and tests run as root: nothing may be skipped.
+ */
+bool tu_in_ci(void);
+
+/**
+ * tu_skip() - skip the running cmocka test because @why (a string), or
+ * fail it under CI, so that a skip never hides a missing dependency or
+ * capability (cmocka counts skips as passes in the program's exit status).
+ */
+#define tu_skip(why)							\
+	do {								\
+		if (tu_in_ci())						\
+			fail_msg("cannot skip under CI=true: %s", (why));	\
+		print_message("skipped: %s\n", (why));			\
+		skip();							\
+	} while (0)
 
 /** Most bytes tu_read_file() reads. */
 #define TU_READ_MAX (1024 * 1024)
