@@ -227,14 +227,58 @@ bool admin_read_only_format(const char *format);
 /** admin_writable_mode() - modes that write to a server-side overlay. */
 bool admin_writable_mode(const char *mode);
 
+/* ---- lanroot-blockd's control socket (blockd-ctl.c) ----------------------
+ * Calls return 0, or -ENOENT (no socket file: blockd is not running),
+ * -ECONNREFUSED (a socket file nobody listens on: stale), or another
+ * -errno when something is there but does not answer properly
+ * (-ETIMEDOUT, -EPROTO, -EREMOTEIO for {"ok":false}, ...); @err then says
+ * why, for a person.
+ */
+
 /* What answers on lanroot-blockd's control socket (cfg.nbd_control). */
 enum blockd_state {
 	BLOCKD_ABSENT = 0,	/* no socket: not running */
 	BLOCKD_STALE,		/* a socket file nobody accepts on */
 	BLOCKD_RUNNING,		/* something accepted the connection */
 };
-/** admin_blockd_probe() - connect to blockd's control socket and hang up. */
+/** admin_blockd_state_of() - the state a call's return code tells. */
+enum blockd_state admin_blockd_state_of(int rc);
+/** admin_blockd_state_name() - "running" | "not running" | "not answering". */
+const char *admin_blockd_state_name(enum blockd_state s);
+/**
+ * admin_blockd_ping() - ask "ping"; *@reply (may be NULL) gets the reply
+ * when blockd answered properly, else NULL.  Return: the state.
+ */
+enum blockd_state admin_blockd_ping(struct admin *a, json_t **reply, char *err, size_t errlen);
+/** admin_blockd_probe() - admin_blockd_ping() for the state alone. */
 enum blockd_state admin_blockd_probe(struct admin *a);
+/**
+ * admin_blockd_sessions() - blockd's sessions as it sends them (an array
+ * of objects, each with at least the strings "client" and "mac").
+ */
+int admin_blockd_sessions(struct admin *a, json_t **sessions, char *err, size_t errlen);
+/** admin_blockd_versions() - [{"image","version","sessions"}, …] in use. */
+int admin_blockd_versions(struct admin *a, json_t **versions, char *err, size_t errlen);
+/**
+ * admin_blockd_disconnect() - close every session of @client (MAC or
+ * name) and refuse its new connections for @hold_s seconds (0: none) or
+ * until admin_blockd_release(); *@closed (may be NULL) = sessions closed.
+ */
+int admin_blockd_disconnect(struct admin *a, const char *client, unsigned hold_s,
+			    long long *closed, char *err, size_t errlen);
+/** admin_blockd_release() - end the hold on @client. */
+int admin_blockd_release(struct admin *a, const char *client, char *err, size_t errlen);
+/** admin_blockd_client_sessions() - a new array: @sessions of MAC @mac. */
+json_t *admin_blockd_client_sessions(json_t *sessions, const char *mac);
+/** admin_blockd_version_sessions() - sessions holding @image@@version. */
+long long admin_blockd_version_sessions(json_t *versions, const char *image, int version);
+/**
+ * admin_blockd_wait_gone() - poll "sessions" until MAC @mac has none left
+ * (*@left: how many it had at the last look).  0, -ETIMEDOUT after
+ * @timeout_ms, or the sessions query's error.
+ */
+int admin_blockd_wait_gone(struct admin *a, const char *mac, int timeout_ms, size_t *left,
+			   char *err, size_t errlen);
 
 /** admin_plural() - whether a list of names ("a, b", "a and 2 more") has several. */
 bool admin_plural(const char *names);

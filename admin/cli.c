@@ -17,7 +17,6 @@
 
 #include "admin.h"
 #include "capture.h"
-#include "ctl.h"
 #include "events.h"
 #include "export.h"
 #include "log.h"
@@ -30,8 +29,6 @@
 #define PROGRESS_REDRAW_NS 100000000LL
 /* Cells of the bar between the brackets. */
 #define PROGRESS_BAR_WIDTH 20
-/* How long lanroot-blockd may take to answer a ping. */
-#define BLOCKD_PROBE_TIMEOUT_MS 2000
 /* Longest event field list passed to log_event() (see admin_audit()). */
 #define AUDIT_EVENT_FIELDS 8
 /* admin_parse_opts(): getopt_long() answers this + index for a long option
@@ -521,38 +518,7 @@ int admin_client_get(struct admin *a, const char *what, const char *who,
 	return 0;
 }
 
-/* ---- blockd and output ------------------------------------------------------- */
-
-/**
- * admin_blockd_probe() - whether lanroot-blockd answers a "ping" on its
- * control socket (common/ctl.h).  Something that accepts but does not
- * answer in time counts as running: it may be a busy daemon, and the
- * callers refuse to touch what its clients may hold.
- */
-enum blockd_state admin_blockd_probe(struct admin *a)
-{
-	json_t *req, *reply = NULL;
-	char err[256];
-	int rc;
-
-	if (!a->cfg.nbd_control || !*a->cfg.nbd_control)
-		return BLOCKD_ABSENT;
-	req = json_pack("{s:s}", "cmd", "ping");
-	if (!req)
-		return BLOCKD_RUNNING;
-	rc = ctl_call(a->cfg.nbd_control, req, BLOCKD_PROBE_TIMEOUT_MS, &reply, err,
-		      sizeof(err));
-	json_decref(req);
-	json_decref(reply);
-	switch (rc) {
-	case -ENOENT:
-		return BLOCKD_ABSENT;
-	case -ECONNREFUSED:
-		return BLOCKD_STALE;
-	default:
-		return BLOCKD_RUNNING;
-	}
-}
+/* ---- output ------------------------------------------------------- */
 
 /**
  * admin_print_json() - print @j (reference stolen) on stdout, indented,
@@ -855,7 +821,7 @@ static json_t *client_overlay_json(struct admin *a, const struct reg_resolved *r
 json_t *admin_json_client(struct admin *a, const struct reg_client *c)
 {
 	struct reg_resolved *r;
-	char export[EXPORT_NAME_MAX];
+	char export[EXPORT_NAME_MAX], boot[EXPORT_BOOT_LEN + 1];
 	char root[EXPORT_NAME_MAX + 512];
 	json_t *j = NULL;
 	int rc;
@@ -866,7 +832,13 @@ json_t *admin_json_client(struct admin *a, const struct reg_client *c)
 		admin_error("client %s: %s", c->name, registry_error(a->st->reg));
 		goto out;
 	}
-	rc = export_make(a->st->secret, SECRET_LEN, r, export);
+	if (strcmp(r->mode, MODE_RESET_ON_BOOT) == 0) {
+		/* Each rendering is a new boot, as when bootd renders it. */
+		export_boot_id_new(boot);
+		rc = export_make(a->st->secret, SECRET_LEN, r, boot, export);
+	} else {
+		rc = export_make(a->st->secret, SECRET_LEN, r, NULL, export);
+	}
 	if (rc < 0) {
 		admin_error("client %s: cannot make its export name: %s", c->name,
 			    strerror(-rc));

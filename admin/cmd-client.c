@@ -413,33 +413,133 @@ static int cmd_client_delete(struct admin *a, int argc, char **argv)
 
 /* ---- reset ----------------------------------------------------------------------------- */
 
+/* While a reset runs, lanroot-blockd refuses the client's new connections
+ * for this long (or until the reset releases it), so that a client that
+ * reconnects at once cannot reopen the overlay being thrown away. */
+#define RESET_HOLD_S 30
+/* How long the client's sessions may take to close once asked. */
+#define RESET_DISCONNECT_TIMEOUT_MS (10 * 1000)
+/* Room for the addresses of a client's sessions in a message. */
+#define ADDRESSES_MAX 512
+
 static const char reset_usage[] =
 	"Usage: lanroot client reset NAME|MAC [--force]\n"
 	"\n"
 	"Throw away the client's server-side overlay: it boots its image as\n"
-	"published, without its own changes.  While lanroot-blockd answers on\n"
-	"its control socket the client may be connected, and this lanroot cannot\n"
-	"yet ask; reset is then refused unless --force is given.\n"
+	"published, without its own changes.\n"
+	"\n"
+	"When lanroot-blockd answers on its control socket ([nbd] control), reset\n"
+	"asks it for the client's sessions first.  While the client is connected\n"
+	"reset is refused, unless --force: then blockd closes the client's sessions\n"
+	"(flushing its overlay) and refuses its new connections while the overlay\n"
+	"is reset (at most 30 s); reset waits up to 10 s for the sessions to close,\n"
+	"and fails, leaving the overlay as it is, if they do not.  When blockd is\n"
+	"not running, or its socket file is stale (nothing answers on it), the\n"
+	"overlay is reset at once.  When something answers but not properly (no\n"
+	"reply in time, or not the reply of lanroot-blockd), reset is refused\n"
+	"unless --force, which then resets without asking.\n"
 	"\n"
 	"Options:\n"
-	"  --force     reset even though lanroot-blockd is running\n"
+	"  --force     disconnect the client first if it is connected\n"
 	"  -h, --help  this help\n";
+
+/**
+ * sessions_summary() - "2 sessions from 127.0.0.1:41234, 127.0.0.1:41236"
+ * for the client's sessions @mine, into @out.
+ */
+static void sessions_summary(json_t *mine, char *out, size_t outlen)
+{
+	char addrs[ADDRESSES_MAX] = "";
+	size_t i, n = json_array_size(mine);
+	json_t *s;
+
+	json_array_foreach(mine, i, s) {
+		const char *addr = json_string_value(json_object_get(s, "address"));
+
+		admin_list_add(addrs, sizeof(addrs), "%s", addr && *addr ? addr : "?");
+	}
+	snprintf(out, outlen, "%zu session%s from %s", n, n == 1 ? "" : "s", addrs);
+}
+
+/**
+ * reset_disconnect() - have lanroot-blockd close the sessions of @c and
+ * hold its new connections off; wait until they are gone.
+ * @force:  the client may be connected (else it must not be)
+ * @held:   set when blockd holds the client (release it afterwards)
+ * @closed: the sessions blockd closed
+ *
+ * Nothing is asked when blockd is not running or its socket is stale
+ * (warned about), nor, with @force, when it does not answer properly.
+ * Return: 0 (reset now), or EXIT_FAIL after the message.
+ */
+static int reset_disconnect(struct admin *a, const struct reg_client *c, bool force,
+			    bool *held, long long *closed)
+{
+	char err[512], summary[ADDRESSES_MAX + 64];
+	json_t *all = NULL, *mine;
+	size_t left = 0;
+	int rc;
+
+	*held = false;
+	*closed = 0;
+	rc = admin_blockd_sessions(a, &all, err, sizeof(err));
+	switch (admin_blockd_state_of(rc)) {
+	case BLOCKD_ABSENT:
+		return 0;
+	case BLOCKD_STALE:
+		log_warn("%s exists but nothing answers on it; resetting anyway",
+			 a->cfg.nbd_control);
+		return 0;
+	case BLOCKD_RUNNING:
+		break;
+	}
+	if (rc < 0 && !force)
+		return admin_error("client reset: lanroot-blockd is running (%s) but cannot tell "
+				   "whether %s is connected: %s; fix or stop it, or use --force "
+				   "to reset without asking", a->cfg.nbd_control, c->name, err);
+	if (rc < 0) {
+		log_warn("lanroot-blockd (%s) cannot tell whether %s is connected: %s; "
+			 "resetting anyway (--force)", a->cfg.nbd_control, c->name, err);
+		return 0;
+	}
+	mine = admin_blockd_client_sessions(all, c->mac);
+	json_decref(all);
+	left = json_array_size(mine);
+	if (left && !force) {
+		sessions_summary(mine, summary, sizeof(summary));
+		json_decref(mine);
+		return admin_error("client reset: client %s is connected (%s); --force "
+				   "disconnects it first", c->name, summary);
+	}
+	json_decref(mine);
+	rc = admin_blockd_disconnect(a, c->mac, RESET_HOLD_S, closed, err, sizeof(err));
+	if (rc < 0)
+		return admin_error("client reset: lanroot-blockd did not disconnect %s: %s; "
+				   "the overlay is left as it is", c->name, err);
+	*held = true;
+	rc = admin_blockd_wait_gone(a, c->mac, RESET_DISCONNECT_TIMEOUT_MS, &left, err,
+				    sizeof(err));
+	if (rc < 0)
+		return admin_error("client reset: %s was asked to disconnect, but %s; the overlay "
+				   "is left as it is", c->name, err);
+	return 0;
+}
 
 /** cmd_client_reset() - `lanroot client reset NAME|MAC [--force]`. */
 static int cmd_client_reset(struct admin *a, int argc, char **argv)
 {
 	static const char cmd[] = "lanroot client reset";
 	struct reg_client c;
-	enum blockd_state blockd;
-	bool force = false;
+	bool force = false, held = false;
 	const struct admin_opt opts[] = {
 		{ .name = "force", .flag = &force },
 		{ .name = NULL },
 	};
-	char size[32];
+	char size[32], err[512];
+	long long closed = 0;
 	uint64_t freed;
 	char *dir;
-	int rc;
+	int rc, status = EXIT_FAIL;
 
 	rc = admin_parse_opts(argc, argv, cmd, reset_usage, opts);
 	if (rc >= 0)
@@ -450,25 +550,33 @@ static int cmd_client_reset(struct admin *a, int argc, char **argv)
 		return EXIT_FAIL;
 	if (admin_client_get(a, "client reset", argv[optind], &c))
 		return EXIT_FAIL;
-	blockd = admin_blockd_probe(a);
-	if (blockd == BLOCKD_RUNNING && !force)
-		return admin_error("client reset: lanroot-blockd is running (%s) and %s may be "
-				   "connected; this lanroot cannot ask it yet: stop it, or use "
-				   "--force", a->cfg.nbd_control, c.name);
-	if (blockd == BLOCKD_STALE)
-		log_warn("%s exists but nothing answers on it; resetting anyway",
-			 a->cfg.nbd_control);
+	if (reset_disconnect(a, &c, force, &held, &closed))
+		goto out;
 	freed = overlay_data_bytes(a, c.mac);
 	dir = store_overlay_dir(a->st, c.mac);
 	rc = overlay_reset(dir);
 	free(dir);
-	if (rc < 0)
-		return admin_error("client reset: %s: %s", c.name, strerror(-rc));
-	admin_audit(a, EV_CLIENT_RESET, json_pack("{s:s, s:s, s:I}", "mac", c.mac,
-						  "client", c.name, "freed", (json_int_t)freed));
+	if (rc < 0) {
+		admin_error("client reset: %s: %s", c.name, strerror(-rc));
+		goto out;
+	}
+	admin_audit(a, EV_CLIENT_RESET, json_pack("{s:s, s:s, s:I, s:I}", "mac", c.mac,
+						  "client", c.name, "freed", (json_int_t)freed,
+						  "disconnected", (json_int_t)closed));
 	human_size(freed, size, sizeof(size));
-	admin_say(a, "reset the overlay of %s (%s freed)", c.name, size);
-	return EXIT_OK;
+	if (closed)
+		admin_say(a, "reset the overlay of %s (%s freed; %lld session%s disconnected "
+			  "first)", c.name, size, closed, closed == 1 ? "" : "s");
+	else
+		admin_say(a, "reset the overlay of %s (%s freed)", c.name, size);
+	status = EXIT_OK;
+out:
+	/* Whether the reset worked or not, the client may connect again. */
+	if (held && admin_blockd_release(a, c.mac, err, sizeof(err)) < 0)
+		log_warn("lanroot-blockd did not release %s: %s; it refuses the client's "
+			 "connections until the hold ends (%d s after the reset began)",
+			 c.name, err, RESET_HOLD_S);
+	return status;
 }
 
 /* ---- capture ---------------------------------------------------------------------------- */

@@ -655,15 +655,22 @@ static const char gc_usage[] =
 	"modified for an hour (left by an interrupted lanroot) are removed too.\n"
 	"Prints what was removed and what was kept, and why.\n"
 	"\n"
-	"A client keeps the version it booted until it reboots.  Until\n"
-	"lanroot-blockd can be asked which versions its sessions hold, gc refuses\n"
-	"to run while lanroot-blockd answers on its control socket, unless\n"
-	"--force is given.\n"
+	"A client keeps the version it booted until it reboots: when\n"
+	"lanroot-blockd answers on its control socket ([nbd] control), gc asks it\n"
+	"which versions its sessions hold and keeps those too (\"in use by N\n"
+	"sessions\").  When blockd is not running, or its socket file is stale\n"
+	"(nothing answers on it), there are no sessions to ask about.  When\n"
+	"something answers on the socket but not properly (no reply in time, an\n"
+	"error, or not the reply of lanroot-blockd), gc refuses to run unless\n"
+	"--force, which then goes on without knowing the sessions.\n"
 	"\n"
 	"Options:\n"
 	"  --dry-run   only say what would be removed\n"
-	"  --force     run even though lanroot-blockd is running\n"
-	"  --json      a JSON object {\"removed\":[…],\"kept\":[…],\"tmp_removed\":[…]}\n"
+	"  --force     run even if lanroot-blockd cannot say which versions are in use\n"
+	"  --json      a JSON object {\"dry_run\":…,\"blockd\":STATE,\"removed\":[…],\n"
+	"              \"kept\":[{\"image\",\"version\",\"reason\",\"sessions\"}…],\n"
+	"              \"tmp_removed\":[…]}; STATE is running, not running or not\n"
+	"              answering, as in 'lanroot status'\n"
 	"  -h, --help  this help\n";
 
 /* Newest modification time seen by gc_newest_cb (nftw has no argument). */
@@ -731,10 +738,11 @@ static int gc_tmp(struct admin *a, bool dry_run, bool json, json_t *removed)
 
 /**
  * gc_reasons() - why version @v of @im is kept, "" if it is not.
+ * @sessions: how many of lanroot-blockd's sessions hold it
  * Return 0 or -errno.
  */
 static int gc_reasons(struct admin *a, const struct reg_image *im, const struct reg_version *v,
-		      char *out, size_t outlen)
+		      long long sessions, char *out, size_t outlen)
 {
 	char users[USERS_MAX];
 	int rc;
@@ -749,6 +757,44 @@ static int gc_reasons(struct admin *a, const struct reg_image *im, const struct 
 		admin_list_add(out, outlen, "published");
 	if (v->version == im->latest && !v->published)
 		admin_list_add(out, outlen, "latest version");
+	if (sessions > 0)
+		admin_list_add(out, outlen, "in use by %lld session%s", sessions,
+			       sessions == 1 ? "" : "s");
+	return 0;
+}
+
+/**
+ * gc_versions_in_use() - ask lanroot-blockd which versions its sessions
+ * hold (see gc_usage for what happens when it cannot say).
+ * @force:    go on without it when blockd does not answer properly
+ * @versions: the array (none when blockd is not running), or NULL when
+ *            unknown and @force
+ * @state:    what answers on blockd's control socket
+ * Return: 0, or EXIT_FAIL after the message.
+ */
+static int gc_versions_in_use(struct admin *a, bool force, json_t **versions,
+			      enum blockd_state *state)
+{
+	char err[512];
+	int rc;
+
+	rc = admin_blockd_versions(a, versions, err, sizeof(err));
+	*state = admin_blockd_state_of(rc);
+	if (*state == BLOCKD_STALE)
+		log_warn("%s exists but nothing answers on it; no sessions to keep versions "
+			 "for", a->cfg.nbd_control);
+	if (*state != BLOCKD_RUNNING) {
+		*versions = json_array();
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	if (!force)
+		return admin_error("image gc: lanroot-blockd is running (%s) but cannot say which "
+				   "versions its sessions hold: %s; fix or stop it, or run with "
+				   "--force", a->cfg.nbd_control, err);
+	log_warn("lanroot-blockd (%s) cannot say which versions its sessions hold: %s; "
+		 "going on without it (--force)", a->cfg.nbd_control, err);
 	return 0;
 }
 
@@ -767,7 +813,9 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 		{ .name = NULL },
 	};
 	char why[USERS_MAX + 64], err[512];
-	json_t *removed, *kept, *tmp_removed, *audit;
+	json_t *removed, *kept, *tmp_removed, *audit, *in_use = NULL;
+	enum blockd_state blockd;
+	long long sessions;
 	int rc, status = EXIT_OK;
 
 	rc = admin_parse_opts(argc, argv, cmd, gc_usage, opts);
@@ -777,12 +825,12 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;
-	if (!force && admin_blockd_probe(a) == BLOCKD_RUNNING)
-		return admin_error("image gc: lanroot-blockd is running (%s) and this lanroot "
-				   "cannot yet ask it which versions its sessions hold; stop it "
-				   "or run with --force", a->cfg.nbd_control);
-	if (registry_image_list(a->st->reg, &im, &nim) < 0)
+	if (gc_versions_in_use(a, force, &in_use, &blockd))
+		return EXIT_FAIL;
+	if (registry_image_list(a->st->reg, &im, &nim) < 0) {
+		json_decref(in_use);
 		return admin_registry_error(a, "image gc");
+	}
 
 	removed = json_array();
 	kept = json_array();
@@ -793,7 +841,8 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 			goto out;
 		}
 		for (k = 0; k < nv; k++) {
-			if (gc_reasons(a, &im[i], &v[k], why, sizeof(why)) < 0) {
+			sessions = admin_blockd_version_sessions(in_use, im[i].name, v[k].version);
+			if (gc_reasons(a, &im[i], &v[k], sessions, why, sizeof(why)) < 0) {
 				status = admin_registry_error(a, "image gc");
 				goto out;
 			}
@@ -804,8 +853,9 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 					snprintf(why, sizeof(why), "%s", err);
 			}
 			if (*why) {
-				json_array_append_new(kept, json_pack("{s:s, s:i, s:s}",
-					"image", im[i].name, "version", v[k].version, "reason", why));
+				json_array_append_new(kept, json_pack("{s:s, s:i, s:s, s:I}",
+					"image", im[i].name, "version", v[k].version, "reason", why,
+					"sessions", (json_int_t)sessions));
 				if (!json)
 					printf("kept %s@%d: %s\n", im[i].name, v[k].version, why);
 			} else {
@@ -827,7 +877,9 @@ static int cmd_image_gc(struct admin *a, int argc, char **argv)
 		admin_audit(a, EV_IMAGE_GC, audit);
 	}
 	if (json) {
-		status = admin_print_json(json_pack("{s:b, s:O, s:O, s:O}", "dry_run", dry_run,
+		status = admin_print_json(json_pack("{s:b, s:s, s:O, s:O, s:O}",
+						    "dry_run", dry_run,
+						    "blockd", admin_blockd_state_name(blockd),
 						    "removed", removed, "kept", kept,
 						    "tmp_removed", tmp_removed));
 	} else if (!json_array_size(removed) && !json_array_size(tmp_removed)) {
@@ -839,6 +891,7 @@ out:
 	json_decref(removed);
 	json_decref(kept);
 	json_decref(tmp_removed);
+	json_decref(in_use);
 	return status;
 }
 

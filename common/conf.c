@@ -38,6 +38,8 @@
 #define CLUSTER_SIZE_MAX (1024 * 1024)
 #define MAX_CLIENTS_LIMIT 100000
 #define WORKERS_LIMIT 256
+#define HANDSHAKE_TIMEOUT_MIN 1
+#define HANDSHAKE_TIMEOUT_MAX 3600
 
 #ifndef RUNSTATEDIR
 #define RUNSTATEDIR "/run"
@@ -111,6 +113,9 @@ static const struct conf_key conf_keys[] = {
 	  "no", "Also serve read-only IMAGE@VERSION exports: yes or no." },
 	{ "nbd", "idle_timeout", CONF_UINT, FIELD(nbd_idle_timeout), 0, UINT32_MAX, NULL,
 	  "600", "Seconds without a request before a client is dropped; 0 = never." },
+	{ "nbd", "handshake_timeout", CONF_UINT, FIELD(nbd_handshake_timeout),
+	  HANDSHAKE_TIMEOUT_MIN, HANDSHAKE_TIMEOUT_MAX, NULL,
+	  "10", "Seconds a client has to finish the NBD handshake." },
 	{ "nbd", "max_clients", CONF_UINT, FIELD(nbd_max_clients), 1, MAX_CLIENTS_LIMIT, NULL,
 	  "1024", "Most NBD connections at once." },
 	{ "nbd", "workers", CONF_UINT, FIELD(nbd_workers), 1, WORKERS_LIMIT, NULL,

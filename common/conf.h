@@ -42,6 +42,7 @@ struct lr_config {
 	char *nbd_control;	/* control socket path */
 	bool nbd_version_exports; /* serve IMAGE@VERSION read-only exports */
 	uint32_t nbd_idle_timeout; /* seconds without a request, 0 = never */
+	uint32_t nbd_handshake_timeout; /* seconds to finish the handshake */
 	uint32_t nbd_max_clients;  /* connections at once */
 	uint32_t nbd_workers;	/* disk I/O worker threads */
 

@@ -28,4 +28,16 @@
 #define EV_DAEMON_RELOAD	"daemon.reload"
 #define EV_CONFIG_ERROR		"config.error"
 
+/* block server (lanroot-blockd) */
+#define EV_NBD_CONNECT		"nbd.connect"
+#define EV_NBD_SESSION		"nbd.session"
+#define EV_NBD_REFUSED		"nbd.refused"
+#define EV_NBD_DISCONNECT	"nbd.disconnect"
+#define EV_NBD_IDLE_TIMEOUT	"nbd.idle_timeout"
+#define EV_NBD_HANDSHAKE_TIMEOUT "nbd.handshake_timeout"
+#define EV_NBD_PROTOCOL_ERROR	"nbd.protocol_error"
+#define EV_NBD_IO_ERROR		"nbd.io_error"
+#define EV_NBD_OVERLAY_RESET	"nbd.overlay_reset"
+#define EV_NBD_TLS_ERROR	"nbd.tls_error"
+
 #endif

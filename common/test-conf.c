@@ -68,6 +68,7 @@ static void assert_same_config(const struct lr_config *a, const struct lr_config
 	SAME_STR(nbd_control);
 	SAME_NUM(nbd_version_exports);
 	SAME_NUM(nbd_idle_timeout);
+	SAME_NUM(nbd_handshake_timeout);
 	SAME_NUM(nbd_max_clients);
 	SAME_NUM(nbd_workers);
 	SAME_NUM(iscsi_port);
@@ -104,6 +105,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.nbd_control, RUNSTATEDIR "/lanroot/blockd.sock");
 	assert_false(cfg.nbd_version_exports);
 	assert_int_equal(cfg.nbd_idle_timeout, 600);
+	assert_int_equal(cfg.nbd_handshake_timeout, 10);
 	assert_int_equal(cfg.nbd_max_clients, 1024);
 	assert_int_equal(cfg.nbd_workers, 4);
 	assert_int_equal(cfg.iscsi_port, 3260);

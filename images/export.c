@@ -8,28 +8,35 @@
 #include <config.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "export.h"
 #include "token.h"
 #include "util.h"
 
 #define EXPORT_FIELDS 5		/* MAC/IMAGE/VERSION/MODE/TOKEN */
+#define EXPORT_FIELDS_BOOT 6	/* MAC/IMAGE/VERSION/reset-on-boot/BOOT/TOKEN */
+#define TOKEN_FIELDS_MAX 6	/* domain, mac, image, version, mode[, boot] */
 #define EXPORT_SEP '/'
 #define VERSION_STR_MAX 16	/* INT_MAX in decimal, with room */
 
 /**
  * export_token_fields() - the token's fields for @mac (canonical), @image,
- * @version and @mode, in the order export.h gives.
+ * @version, @mode and (reset-on-boot only) @boot, in the order export.h
+ * gives.
  * @verbuf: holds the version as decimal text.
+ * Return: the number of fields.
  */
-static void export_token_fields(const char *mac, const char *image, int version,
-				const char *mode, char verbuf[VERSION_STR_MAX],
-				const char *fields[EXPORT_FIELDS])
+static size_t export_token_fields(const char *mac, const char *image, int version,
+				  const char *mode, const char *boot,
+				  char verbuf[VERSION_STR_MAX],
+				  const char *fields[TOKEN_FIELDS_MAX])
 {
 	snprintf(verbuf, VERSION_STR_MAX, "%d", version);
 	fields[0] = EXPORT_TOKEN_DOMAIN;
@@ -37,38 +44,17 @@ static void export_token_fields(const char *mac, const char *image, int version,
 	fields[2] = image;
 	fields[3] = verbuf;
 	fields[4] = mode;
+	if (boot && boot[0]) {
+		fields[5] = boot;
+		return 6;
+	}
+	return 5;
 }
 
-/**
- * export_make() - "MAC/IMAGE/VERSION/MODE/TOKEN" for the resolved client
- * @r, the MAC written with dashes.
- * Return: 0, -EINVAL (a field of @r is not valid), -ENAMETOOLONG, -EIO.
- */
-int export_make(const uint8_t *secret, size_t secretlen, const struct reg_resolved *r,
-		char out[EXPORT_NAME_MAX])
+/** is_reset_on_boot() - whether @mode is MODE_RESET_ON_BOOT. */
+static bool is_reset_on_boot(const char *mode)
 {
-	char mac[MAC_STR_LEN], dash[MAC_STR_LEN], verbuf[VERSION_STR_MAX];
-	char token[TOKEN_HEX_LEN + 1];
-	const char *fields[EXPORT_FIELDS];
-	uint8_t bin[MAC_LEN];
-	int rc, n;
-
-	if (!secret || !r || mac_parse(r->client.mac, bin) < 0 ||
-	    !name_valid(r->version.image) || r->version.version < 1 ||
-	    !mode_valid(r->mode))
-		return -EINVAL;
-	mac_format(bin, mac);
-	mac_format_dash(bin, dash);
-	export_token_fields(mac, r->version.image, r->version.version, r->mode,
-			    verbuf, fields);
-	rc = token_make(secret, secretlen, fields, EXPORT_FIELDS, token);
-	if (rc < 0)
-		return rc;
-	n = snprintf(out, EXPORT_NAME_MAX, "%s/%s/%d/%s/%s", dash, r->version.image,
-		     r->version.version, r->mode, token);
-	if (n < 0 || n >= EXPORT_NAME_MAX)
-		return -ENAMETOOLONG;
-	return 0;
+	return strcmp(mode, MODE_RESET_ON_BOOT) == 0;
 }
 
 /**
@@ -87,13 +73,86 @@ static bool is_lower_hex(const char *s, size_t len)
 }
 
 /**
+ * export_make() - "MAC/IMAGE/VERSION/MODE[/BOOT]/TOKEN" for the resolved
+ * client @r, the MAC written with dashes; @boot for reset-on-boot only.
+ * Return: 0, -EINVAL (a field of @r is not valid, @boot missing for
+ * reset-on-boot or given for another mode), -ENAMETOOLONG, -EIO.
+ */
+int export_make(const uint8_t *secret, size_t secretlen, const struct reg_resolved *r,
+		const char *boot, char out[EXPORT_NAME_MAX])
+{
+	char mac[MAC_STR_LEN], dash[MAC_STR_LEN], verbuf[VERSION_STR_MAX];
+	char token[TOKEN_HEX_LEN + 1];
+	const char *fields[TOKEN_FIELDS_MAX];
+	uint8_t bin[MAC_LEN];
+	size_t nfields;
+	int rc, n;
+
+	if (!secret || !r || mac_parse(r->client.mac, bin) < 0 ||
+	    !name_valid(r->version.image) || r->version.version < 1 ||
+	    !mode_valid(r->mode))
+		return -EINVAL;
+	if (is_reset_on_boot(r->mode) ? !boot || !is_lower_hex(boot, EXPORT_BOOT_LEN)
+				      : boot != NULL)
+		return -EINVAL;
+	mac_format(bin, mac);
+	mac_format_dash(bin, dash);
+	nfields = export_token_fields(mac, r->version.image, r->version.version, r->mode,
+				      boot, verbuf, fields);
+	rc = token_make(secret, secretlen, fields, nfields, token);
+	if (rc < 0)
+		return rc;
+	if (boot)
+		n = snprintf(out, EXPORT_NAME_MAX, "%s/%s/%d/%s/%s/%s", dash,
+			     r->version.image, r->version.version, r->mode, boot, token);
+	else
+		n = snprintf(out, EXPORT_NAME_MAX, "%s/%s/%d/%s/%s", dash,
+			     r->version.image, r->version.version, r->mode, token);
+	if (n < 0 || n >= EXPORT_NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/**
+ * export_boot_id_new() - the wall clock in microseconds, as EXPORT_BOOT_LEN
+ * lowercase hex digits.
+ */
+void export_boot_id_new(char out[EXPORT_BOOT_LEN + 1])
+{
+	struct timespec ts;
+	uint64_t us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	snprintf(out, EXPORT_BOOT_LEN + 1, "%016" PRIx64, us);
+}
+
+/**
+ * export_name_public() - "MAC/IMAGE/VERSION/MODE[/BOOT]" of @e, MAC with
+ * dashes.
+ */
+void export_name_public(const struct export_name *e, char out[EXPORT_NAME_MAX])
+{
+	char dash[MAC_STR_LEN];
+	uint8_t bin[MAC_LEN];
+
+	if (mac_parse(e->mac, bin) == 0)
+		mac_format_dash(bin, dash);
+	else
+		str_copy(dash, sizeof(dash), e->mac);
+	snprintf(out, EXPORT_NAME_MAX, "%s/%s/%d/%s%s%s", dash, e->image, e->version,
+		 e->mode, e->boot[0] ? "/" : "", e->boot);
+}
+
+
+/**
  * export_parse() - split and check the export name @name (see export.h).
  * Return: 0 with @out filled, or -EINVAL with a message in @err.
  */
 int export_parse(const char *name, struct export_name *out, char *err, size_t errlen)
 {
 	char buf[EXPORT_NAME_MAX];
-	char *field[EXPORT_FIELDS];
+	char *field[EXPORT_FIELDS_BOOT];
 	char *s, *sep;
 	uint8_t mac[MAC_LEN];
 	size_t n = 0, len;
@@ -114,12 +173,13 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 	}
 	memcpy(buf, name, len + 1);
 
-	/* Split at '/': exactly EXPORT_FIELDS fields, none empty. */
+	/* Split at '/': EXPORT_FIELDS fields, or EXPORT_FIELDS_BOOT for
+	 * reset-on-boot. */
 	s = buf;
 	for (;;) {
-		if (n == EXPORT_FIELDS) {
+		if (n == EXPORT_FIELDS_BOOT) {
 			err_set(err, errlen, "export name has more than %d '/'-separated fields",
-				EXPORT_FIELDS);
+				EXPORT_FIELDS_BOOT);
 			return -EINVAL;
 		}
 		field[n++] = s;
@@ -129,9 +189,10 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 		*sep = '\0';
 		s = sep + 1;
 	}
-	if (n != EXPORT_FIELDS) {
+	if (n != EXPORT_FIELDS && n != EXPORT_FIELDS_BOOT) {
 		err_set(err, errlen, "export name has %zu '/'-separated fields, not %d "
-			"(MAC/IMAGE/VERSION/MODE/TOKEN)", n, EXPORT_FIELDS);
+			"(MAC/IMAGE/VERSION/MODE/TOKEN) or %d (MAC/IMAGE/VERSION/"
+			"reset-on-boot/BOOT/TOKEN)", n, EXPORT_FIELDS, EXPORT_FIELDS_BOOT);
 		return -EINVAL;
 	}
 
@@ -159,12 +220,26 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 		err_set(err, errlen, "export name: unknown overlay mode '%s'", field[3]);
 		return -EINVAL;
 	}
-	if (!is_lower_hex(field[4], TOKEN_HEX_LEN)) {
+	if (is_reset_on_boot(out->mode) != (n == EXPORT_FIELDS_BOOT)) {
+		err_set(err, errlen, is_reset_on_boot(out->mode) ?
+			"export name: reset-on-boot needs a boot id before the token" :
+			"export name: only reset-on-boot has a boot id");
+		return -EINVAL;
+	}
+	if (n == EXPORT_FIELDS_BOOT) {
+		if (!is_lower_hex(field[4], EXPORT_BOOT_LEN)) {
+			err_set(err, errlen, "export name: boot id is not %d lowercase hex "
+				"digits", EXPORT_BOOT_LEN);
+			return -EINVAL;
+		}
+		memcpy(out->boot, field[4], EXPORT_BOOT_LEN + 1);
+	}
+	if (!is_lower_hex(field[n - 1], TOKEN_HEX_LEN)) {
 		err_set(err, errlen, "export name: token is not %d lowercase hex digits",
 			TOKEN_HEX_LEN);
 		return -EINVAL;
 	}
-	memcpy(out->token, field[4], TOKEN_HEX_LEN + 1);
+	memcpy(out->token, field[n - 1], TOKEN_HEX_LEN + 1);
 	return 0;
 }
 
@@ -175,12 +250,14 @@ int export_parse(const char *name, struct export_name *out, char *err, size_t er
 int export_token_ok(const uint8_t *secret, size_t secretlen, const struct export_name *e)
 {
 	char verbuf[VERSION_STR_MAX];
-	const char *fields[EXPORT_FIELDS];
+	const char *fields[TOKEN_FIELDS_MAX];
+	size_t nfields;
 
 	if (!secret || !e)
 		return 0;
-	export_token_fields(e->mac, e->image, e->version, e->mode, verbuf, fields);
-	return token_check(secret, secretlen, fields, EXPORT_FIELDS, e->token);
+	nfields = export_token_fields(e->mac, e->image, e->version, e->mode, e->boot,
+				      verbuf, fields);
+	return token_check(secret, secretlen, fields, nfields, e->token);
 }
 
 /**

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,7 +40,7 @@ static void test_make_parse_round_trip(void **state)
 	char name[EXPORT_NAME_MAX], err[256];
 
 	resolved(&r);
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), 0);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), 0);
 	assert_true(str_has_prefix(name, "52-54-00-12-34-56/lab/3/persistent/"));
 	assert_int_equal(strlen(name), strlen("52-54-00-12-34-56/lab/3/persistent/") +
 			 TOKEN_HEX_LEN);
@@ -57,7 +58,7 @@ static void test_make_parse_round_trip(void **state)
 	{
 		char again[EXPORT_NAME_MAX];
 
-		assert_int_equal(export_make(secret, sizeof(secret), &r, again), 0);
+		assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, again), 0);
 		assert_string_equal(again, name);
 	}
 }
@@ -88,7 +89,7 @@ static void test_token_bound_to_fields(void **state)
 	char name[EXPORT_NAME_MAX], other[EXPORT_NAME_MAX];
 
 	resolved(&r);
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), 0);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), 0);
 	parse_ok(name, &e);
 
 	/* Each field changed with the token kept: the token is wrong. */
@@ -110,7 +111,7 @@ static void test_token_bound_to_fields(void **state)
 
 	/* Another client's token does not open this client's export. */
 	strcpy(r.client.mac, "52:54:00:12:34:57");
-	assert_int_equal(export_make(secret, sizeof(secret), &r, other), 0);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, other), 0);
 	parse_ok(other, &forged);
 	memcpy(e.token, forged.token, sizeof(e.token));
 	assert_false(export_token_ok(secret, sizeof(secret), &e));
@@ -125,7 +126,9 @@ static void test_parse_accepts(void **state)
 
 	parse_ok("52:54:00:12:34:56/lab/1/volatile/" HEX64, &e);
 	assert_string_equal(e.mac, "52:54:00:12:34:56");
-	parse_ok("5254.0012.3456/a.b_c-d/2147483647/reset-on-boot/" HEX64, &e);
+	parse_ok("5254.0012.3456/a.b_c-d/2147483647/reset-on-boot/0123456789abcdef/"
+		 HEX64, &e);
+	assert_string_equal(e.boot, "0123456789abcdef");
 	assert_int_equal(e.version, 2147483647);
 	assert_string_equal(e.image, "a.b_c-d");
 	assert_string_equal(e.mode, "reset-on-boot");
@@ -137,9 +140,13 @@ static void test_parse_field_count(void **state)
 	parse_bad("", "empty");
 	parse_bad("52-54-00-12-34-56", "1 '/'-separated fields");
 	parse_bad("52-54-00-12-34-56/lab/3/persistent", "4 '/'-separated");
-	parse_bad("52-54-00-12-34-56/lab/3/persistent/" HEX64 "/x", "more than 5");
-	parse_bad("52-54-00-12-34-56/lab/3/persistent/" HEX64 "/", "more than 5");
-	parse_bad("/52-54-00-12-34-56/lab/3/persistent/" HEX64, "more than 5");
+	parse_bad("52-54-00-12-34-56/lab/3/persistent/" HEX64 "/x/y", "more than 6");
+	parse_bad("52-54-00-12-34-56/lab/3/persistent/" HEX64 "/", "only reset-on-boot");
+	parse_bad("/52-54-00-12-34-56/lab/3/persistent/" HEX64, "invalid MAC");
+	parse_bad("52-54-00-12-34-56/lab/3/reset-on-boot/" HEX64, "needs a boot id");
+	parse_bad("52-54-00-12-34-56/lab/3/reset-on-boot/0123/" HEX64, "boot id is not");
+	parse_bad("52-54-00-12-34-56/lab/3/reset-on-boot/0123456789ABCDEF/" HEX64,
+		  "boot id is not");
 	parse_bad("52-54-00-12-34-56//3/persistent/" HEX64, "image name");
 }
 
@@ -193,17 +200,17 @@ static void test_make_rejects_bad_client(void **state)
 
 	resolved(&r);
 	strcpy(r.client.mac, "not-a-mac");
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), -EINVAL);
 	resolved(&r);
 	r.version.version = 0;
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), -EINVAL);
 	resolved(&r);
 	strcpy(r.mode, "bogus");
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), -EINVAL);
 	resolved(&r);
 	strcpy(r.version.image, "a/b");
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), -EINVAL);
-	assert_int_equal(export_make(NULL, 0, &r, name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), -EINVAL);
+	assert_int_equal(export_make(NULL, 0, &r, NULL, name), -EINVAL);
 }
 
 static void test_longest_name_fits(void **state)
@@ -217,9 +224,44 @@ static void test_longest_name_fits(void **state)
 	r.version.image[NAME_MAX_LEN] = '\0';
 	r.version.version = 2147483647;
 	strcpy(r.mode, MODE_RESET_ON_BOOT);
-	assert_int_equal(export_make(secret, sizeof(secret), &r, name), 0);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, "ffffffffffffffff", name), 0);
 	parse_ok(name, &e);
 	assert_true(export_token_ok(secret, sizeof(secret), &e));
+}
+
+static void test_boot_id(void **state)
+{
+	struct reg_resolved r;
+	struct export_name e, forged;
+	char name[EXPORT_NAME_MAX], pub[EXPORT_NAME_MAX];
+	char b1[EXPORT_BOOT_LEN + 1], b2[EXPORT_BOOT_LEN + 1];
+
+	export_boot_id_new(b1);
+	usleep(2);
+	export_boot_id_new(b2);
+	assert_int_equal(strlen(b1), EXPORT_BOOT_LEN);
+	assert_true(strcmp(b1, b2) < 0);	/* a later boot sorts after */
+
+	resolved(&r);
+	strcpy(r.mode, MODE_RESET_ON_BOOT);
+	/* reset-on-boot needs a well-formed boot id; other modes take none. */
+	assert_int_equal(export_make(secret, sizeof(secret), &r, NULL, name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, "12", name), -EINVAL);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, b1, name), 0);
+	parse_ok(name, &e);
+	assert_string_equal(e.boot, b1);
+	assert_true(export_token_ok(secret, sizeof(secret), &e));
+	/* The boot id is covered by the token. */
+	forged = e;
+	memcpy(forged.boot, b2, sizeof(forged.boot));
+	assert_false(export_token_ok(secret, sizeof(secret), &forged));
+	/* The public name drops the token only. */
+	export_name_public(&e, pub);
+	assert_true(str_has_prefix(name, pub));
+	assert_int_equal(strlen(name), strlen(pub) + 1 + TOKEN_HEX_LEN);
+
+	resolved(&r);
+	assert_int_equal(export_make(secret, sizeof(secret), &r, b1, name), -EINVAL);
 }
 
 static void test_root_url(void **state)
@@ -251,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_parse_overlong),
 		cmocka_unit_test(test_make_rejects_bad_client),
 		cmocka_unit_test(test_longest_name_fits),
+		cmocka_unit_test(test_boot_id),
 		cmocka_unit_test(test_root_url),
 	};
 

@@ -1,46 +1,196 @@
-/* lanroot-blockd — the NBD block server (issue 3).
+/* lanroot-blockd — the NBD block server (see lanroot-blockd(8)).
  *
- * Until its issue lands this program only loads and checks the config
- * (--check-config), so an admin can validate lanroot.conf today.
+ * Start-up order: read the config; bind the NBD port and the control
+ * socket (which may need root); drop to [lanroot] user; open the store and
+ * the TLS credentials as that user; detach unless -f; serve until SIGTERM.
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "conf.h"
+#include "ctl.h"
+#include "events.h"
+#include "evloop.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_USER "lanroot"	/* the config's default: optional */
+#define CONTROL_DIR_MODE 0755
 
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"Usage: lanroot-blockd [-c FILE] [--check-config] [--help] [--version]\n"
+		"Usage: lanroot-blockd [-c FILE] [-f] [--check-config] [--help] [--version]\n"
+		"\n"
+		"Serve the root file systems of lanroot clients over NBD: each client's\n"
+		"export, checked by its token, on its own copy-on-write overlay.\n"
 		"\n"
 		"  -c, --config FILE   read FILE instead of " CONFIG_DEFAULT_PATH "\n"
+		"  -f, --foreground    stay in the foreground and log to stderr\n"
 		"      --check-config  load the config, report the first error, exit\n"
 		"  -h, --help          this text\n"
 		"      --version       print the version\n"
 		"\n"
-		"Serving is not implemented yet: the NBD block server (issue 3).\n");
+		"Signals: TERM or INT flush every overlay and exit 0; HUP rereads the\n"
+		"config and the registry without dropping sessions.\n");
+}
+
+/** on_signal() - TERM/INT: drain and stop; HUP: reload. */
+static void on_signal(struct evloop *loop, int signo, void *arg)
+{
+	struct server *srv = arg;
+	char err[512];
+
+	(void)loop;
+	if (signo == SIGHUP) {
+		if (server_reload(srv, err, sizeof(err)) < 0) {
+			log_err("reload failed, keeping the old settings: %s", err);
+			log_event(EV_CONFIG_ERROR, "{s:s}", "error", err);
+		} else {
+			log_event(EV_DAEMON_RELOAD, NULL);
+		}
+		return;
+	}
+	log_info("signal %d: flushing overlays and stopping", signo);
+	server_stop(srv);
+}
+
+/**
+ * drop_privileges() - when root, switch to @user (if set).  The default
+ * user may be missing (a plain `make install`): then blockd stays root and
+ * says so.  Return 0 or -errno (+ @err).
+ */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || !user || !user[0])
+		return 0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		if (strcmp(user, DEFAULT_USER) == 0) {
+			log_warn("user '%s' does not exist: running as root (set [lanroot] "
+				 "user, or user = \"\" to silence this)", user);
+			return 0;
+		}
+		err_set(err, errlen, "[lanroot] user '%s' does not exist", user);
+		return -ENOENT;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		err_set(err, errlen, "cannot switch to user '%s': %s", user, strerror(errno));
+		return -EPERM;
+	}
+	if (setuid(0) == 0) {
+		err_set(err, errlen, "switched to user '%s' but could become root again", user);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/** raise_nofile() - one fd per client socket plus a few per overlay. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/** daemonize() - detach from the terminal; the parent exits 0. */
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		return -errno;
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+/** setup_log() - -f: stderr (or json); a daemon: syslog (or json). */
+static void setup_log(const struct lr_config *cfg, bool foreground)
+{
+	enum log_target target = LOG_TARGET_STDERR;
+	enum log_level level = LOG_LVL_INFO;
+
+	log_parse_target(cfg->log, &target);
+	log_parse_level(cfg->log_level, &level);
+	if (foreground && target == LOG_TARGET_SYSLOG)
+		target = LOG_TARGET_STDERR;
+	if (!foreground && target == LOG_TARGET_STDERR)
+		target = LOG_TARGET_SYSLOG;
+	log_init("lanroot-blockd", target, level);
+}
+
+/** control_dir() - make the control socket's directory if missing. */
+static void control_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir_p(dir, CONTROL_DIR_MODE);
+	}
+	free(dir);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	int check = 0, c, rc;
+	bool check = false, foreground = false;
 	struct lr_config cfg;
-	char err[512];
+	struct server srv;
+	char err[1024];
+	int c, rc, status = 1;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
-		case 'C': check = 1; break;
+		case 'f': foreground = true; break;
+		case 'C': check = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("lanroot-blockd %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -55,9 +205,81 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lanroot-blockd: %s\n", err);
 		return 1;
 	}
-	config_free(&cfg);
-	if (check)
+	if (check) {
+		config_free(&cfg);
 		return 0;
-	fprintf(stderr, "lanroot-blockd: serving is not implemented yet (the NBD block server (issue 3))\n");
-	return 1;
+	}
+	setup_log(&cfg, true);	/* start-up errors go to the terminal */
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	srv.loop = evloop_new();
+	if (!srv.loop) {
+		log_err("cannot make the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (server_listen(&srv, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	control_dir(cfg.nbd_control);
+	rc = ctl_server_open(srv.loop, cfg.nbd_control, 0, ctlcmd_handler, &srv, &srv.ctl);
+	if (rc < 0) {
+		log_err("control socket %s: %s%s", cfg.nbd_control, strerror(-rc),
+			rc == -EADDRINUSE ? " (is another lanroot-blockd running?)" : "");
+		goto out;
+	}
+	if (drop_privileges(cfg.user, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	rc = store_open(cfg.state_dir, &srv.st, err, sizeof(err));
+	if (rc < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (server_setup_tls(&srv, err, sizeof(err)) < 0) {
+		log_err("TLS: %s", err);
+		goto out;
+	}
+	if (!foreground) {
+		rc = daemonize();
+		if (rc < 0) {
+			log_err("cannot become a daemon: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	setup_log(&cfg, foreground);
+	if (evloop_signal_add(srv.loop, SIGTERM, on_signal, &srv) < 0 ||
+	    evloop_signal_add(srv.loop, SIGINT, on_signal, &srv) < 0 ||
+	    evloop_signal_add(srv.loop, SIGHUP, on_signal, &srv) < 0) {
+		log_err("cannot watch signals: %s", strerror(errno));
+		goto out;
+	}
+	if (server_start(&srv, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_event(EV_DAEMON_START, "{s:s, s:i, s:s, s:s, s:i}", "listen", cfg.nbd_listen,
+		  "port", (int)cfg.nbd_port, "tls", cfg.nbd_tls, "control", cfg.nbd_control,
+		  "workers", (int)cfg.nbd_workers);
+	rc = evloop_run(srv.loop);
+	if (rc < 0) {
+		log_err("event loop failed: %s", strerror(-rc));
+		goto out;
+	}
+	status = 0;
+out:
+	ctl_server_close(srv.ctl);
+	server_free(&srv);
+	if (srv.st)
+		store_close(srv.st);
+	if (srv.loop)
+		evloop_free(srv.loop);
+	if (status == 0)
+		log_event(EV_DAEMON_STOP, NULL);
+	config_free(&cfg);
+	return status;
 }

@@ -87,8 +87,105 @@ lanroot_env() {
 state_dir = $state
 server_address = 127.0.0.1
 log = stderr
+user =
 EOC
 	LR="lanroot -q -c $conf"
+}
+
+# free_port — print a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	"$PYTHON" -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# blockd_conf [LINE…] — add an [nbd] section to $conf: 127.0.0.1 on a free
+# port ($nbd_port), the control socket in $tmp ($ctl), and each LINE
+# (e.g. "idle_timeout = 5").  Call after lanroot_env.
+blockd_conf() {
+	nbd_port=$(free_port)
+	ctl=$tmp/blockd.sock
+	{
+		printf '[nbd]\nlisten = 127.0.0.1\nport = %s\ncontrol = %s\n' "$nbd_port" "$ctl"
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} >>"$conf"
+}
+
+# ctl_cmd JSON — send one request to blockd's control socket, print the
+# reply line; exit status 1 if the reply is not {"ok":true,…}.
+ctl_cmd() {
+	"$PYTHON" -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+print(buf.decode().strip())
+sys.exit(0 if json.loads(buf).get("ok") else 1)' "$ctl" "$1"
+}
+
+# blockd_start — start lanroot-blockd -f on $conf in the background
+# ($blockd_pid, log in $tmp/blockd.log) and wait until its control socket
+# answers; stopped at exit.
+blockd_start() {
+	lanroot-blockd -c "$conf" -f 2>>"$tmp/blockd.log" &
+	blockd_pid=$!
+	cleanup_fn "kill $blockd_pid 2>/dev/null; wait $blockd_pid 2>/dev/null || true"
+	i=0
+	until ctl_cmd '{"cmd":"ping"}' >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$blockd_pid" 2>/dev/null; then
+			cat "$tmp/blockd.log" >&2
+			fail "lanroot-blockd did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+# blockd_stop — SIGTERM; lanroot-blockd must exit 0.
+blockd_stop() {
+	kill -TERM "$blockd_pid"
+	rc=0
+	wait "$blockd_pid" || rc=$?
+	[ $rc -eq 0 ] || { cat "$tmp/blockd.log" >&2; fail "lanroot-blockd exited $rc after SIGTERM"; }
+}
+
+# blockd_kill9 — SIGKILL (a crash); no flush happens.
+blockd_kill9() {
+	kill -KILL "$blockd_pid"
+	wait "$blockd_pid" 2>/dev/null || true
+}
+
+# make_raw FILE SIZE — a raw image of random bytes (not sparse).
+make_raw() {
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# nbd_setup [MODE] [SIZE] — init a store, import a random raw image
+# ($tmp/base.img, default 8 MiB) as image "lab", a group "room" in MODE
+# (default persistent) and client pc01 (52:54:00:00:00:01).  Sets $export
+# and $uri for pc01.  Call after lanroot_env and blockd_conf.
+nbd_setup() {
+	$LR init >/dev/null
+	make_raw "$tmp/base.img" "${2:-8388608}"
+	$LR image import lab "$tmp/base.img" --format raw >/dev/null
+	$LR group add room --image lab --mode "${1:-persistent}" >/dev/null
+	nbd_client_add pc01 52:54:00:00:00:01
+	export=$(nbd_export pc01)
+	uri="nbd://127.0.0.1:$nbd_port/$export"
+}
+
+# nbd_client_add NAME MAC [GROUP] — register a client (group "room").
+nbd_client_add() {
+	$LR client add "$2" --name "$1" --group "${3:-room}" >/dev/null
+}
+
+# nbd_export NAME — the client's export name, as bootd would render it.
+nbd_export() {
+	$LR client show "$1" --json | json_get '["export"]'
 }
 
 # PYTHON — the system's python3 when there is one: a version manager's

@@ -16,7 +16,11 @@ SH_TESTS = \
 	tests/test-json-output.sh \
 	tests/test-read-only-format.sh \
 	tests/test-delete.sh \
-	tests/test-blockd-running.sh
+	tests/test-blockd-running.sh \
+	tests/test-status-sessions.sh \
+	tests/test-client-reset-connected.sh \
+	tests/test-gc-in-use.sh
+SH_TESTS += tests/test-blockd-unit.sh
 TESTS += $(SH_TESTS)
 EXTRA_DIST += $(SH_TESTS) tests/functions.sh
 

@@ -1,0 +1,147 @@
+#!/bin/sh
+# `lanroot client reset` while the client is connected to lanroot-blockd (a
+# real libnbd client that wrote to its overlay): refused without --force,
+# naming its session, with the overlay and the connection untouched.  With
+# --force the client's connection dies, the overlay is emptied, and the
+# client can connect again at once (blockd's hold is released) and sees
+# the base.  Once it has no session left, reset needs no --force.
+. "${top_srcdir:-.}/tests/functions.sh"
+requires "$PYTHON" -c 'import nbd'
+mktmpdir
+lanroot_env
+
+# ---- blockd helpers (here until tests/functions.sh has blockd_start) ----
+port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sock=$tmp/blockd.sock
+printf '[nbd]\nlisten = 127.0.0.1\nport = %s\ncontrol = %s\n' "$port" "$sock" >>"$conf"
+
+# ctl JSON — one request on blockd's control socket; prints the reply.
+ctl() {
+	"$PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+sys.stdout.write(s.makefile("rb").readline().decode())
+' "$sock" "$1"
+}
+
+# wait_until WHAT CMD… — run CMD every 0.1 s until it succeeds (10 s at most).
+wait_until() {
+	what=$1; shift
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "timed out waiting for $what"
+		sleep 0.1
+	done
+}
+
+# json_true PYEXPR — PYEXPR holds for d, the JSON document in $tmp/json.
+json_true() {
+	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$tmp/json" "$1" || { cat "$tmp/json"; fail "not true: $1"; }
+}
+
+# start_blockd — lanroot-blockd -f on $conf in the background, answering
+# a ping.  Sets $blockd_pid.
+start_blockd() {
+	lanroot-blockd -c "$conf" -f 2>>"$tmp/blockd.log" &
+	blockd_pid=$!
+	cleanup_fn "kill $blockd_pid 2>/dev/null"
+	i=0
+	until ctl '{"cmd":"ping"}' 2>/dev/null | grep -q '"ok": *true'; do
+		kill -0 $blockd_pid 2>/dev/null || { cat "$tmp/blockd.log"; fail "lanroot-blockd exited"; }
+		i=$((i + 1)); [ $i -lt 100 ] || fail "lanroot-blockd did not answer a ping"
+		sleep 0.1
+	done
+}
+
+# hold NAME [DATA] — a libnbd client on NAME's root URL: writes DATA at
+# offset 0 and flushes if given, then reads every 0.1 s until the
+# connection dies; $tmp/NAME.dead then holds the error.  Sets $hold_pid.
+hold() {
+	uri=$($LR client show "$1" --json | json_get '["root"]')
+	rm -f "$tmp/$1.ready" "$tmp/$1.dead"
+	"$PYTHON" -c '
+import nbd, sys, time
+uri, ready, dead = sys.argv[1:4]
+h = nbd.NBD()
+h.connect_uri(uri)
+if len(sys.argv) > 4:
+    h.pwrite(sys.argv[4].encode(), 0)
+    h.flush()
+open(ready, "w").close()
+try:
+    while True:
+        h.pread(512, 0)
+        time.sleep(0.1)
+except nbd.Error as e:
+    open(dead, "w").write(str(e))
+' "$uri" "$tmp/$1.ready" "$tmp/$1.dead" ${2+"$2"} 2>>"$tmp/client.log" &
+	hold_pid=$!
+	cleanup_fn "kill $hold_pid 2>/dev/null"
+	i=0
+	until [ -e "$tmp/$1.ready" ]; do
+		kill -0 $hold_pid 2>/dev/null || { cat "$tmp/client.log"; fail "the NBD client of $1 could not connect"; }
+		i=$((i + 1)); [ $i -lt 100 ] || fail "the NBD client of $1 did not connect"
+		sleep 0.1
+	done
+}
+# ---- end of blockd helpers ----
+
+# read_nbd NAME — print the first 12 bytes NAME's export gives a new
+# client, as hex.
+read_nbd() {
+	"$PYTHON" -c '
+import nbd, sys
+h = nbd.NBD()
+h.connect_uri(sys.argv[1])
+print(h.pread(12, 0).hex())
+h.shutdown()
+' "$($LR client show "$1" --json | json_get '["root"]')"
+}
+
+# sessions_of NAME — how many sessions lanroot status lists for NAME.
+sessions_of() {
+	lanroot -c "$conf" status --json |
+		"$PYTHON" -c 'import json, sys; print(sum(s["client"] == sys.argv[1] for s in json.load(sys.stdin)["sessions"]))' "$1"
+}
+
+truncate -s 4M "$tmp/disk.img"
+$LR init
+$LR image import lab "$tmp/disk.img" --format raw 2>/dev/null
+$LR group add room101 --image lab --mode persistent
+$LR client add 52:54:00:12:34:56 --name pc01 --group room101
+overlay=$state/overlays/52-54-00-12-34-56
+zeros=000000000000000000000000
+
+start_blockd
+hold pc01 LANROOT-DATA
+client=$hold_pid
+[ "$($LR overlay read pc01 0 12)" = LANROOT-DATA ] || fail "the client's write is not in its overlay"
+[ "$(sessions_of pc01)" = 1 ] || fail "status does not list the client's session"
+
+# Connected: refused, nothing touched.
+expect_status 1 $LR client reset pc01
+grep_err "client pc01 is connected (1 session from 127\.0\.0\.1:[0-9]*); --force disconnects it first"
+[ "$($LR overlay read pc01 0 12)" = LANROOT-DATA ] || fail "a refused reset changed the overlay"
+[ ! -e "$tmp/pc01.dead" ] && kill -0 $client 2>/dev/null || fail "a refused reset disconnected the client"
+[ "$(sessions_of pc01)" = 1 ] || fail "a refused reset closed the session"
+
+# --force: disconnected, emptied, and free to connect again at once.
+$LR client reset pc01 --force
+wait_until "the client's connection to die" test -e "$tmp/pc01.dead"
+[ ! -e "$overlay/map" ] || fail "the overlay is still there after reset --force"
+expect_status 1 $LR overlay read pc01 0 12
+grep_err "has no overlay"
+[ "$(read_nbd pc01)" = "$zeros" ] || fail "after the reset the client does not see the base"
+hold pc01
+[ "$(sessions_of pc01)" = 1 ] || fail "the client could not hold a session again"
+
+# No session left: reset needs no --force.
+kill $hold_pid
+wait $hold_pid 2>/dev/null || true
+no_session() { [ "$(sessions_of pc01)" = 0 ]; }
+wait_until "the session to close" no_session
+$LR client reset pc01
