@@ -121,6 +121,7 @@ struct overlay {
 	uint64_t clusters;	/* virtual clusters */
 	uint64_t *map;		/* entries, host byte order */
 	uint64_t *dirty;	/* bitmap: map pages changed since last flush */
+	uint64_t *loaded;	/* bitmap: map pages read at open (map_load) */
 	uint64_t map_pages;	/* pages in the entry table */
 	uint64_t dirty_pages;	/* bits set in @dirty */
 	bool data_dirty;	/* data file written since last flush */
@@ -1049,6 +1050,56 @@ static int header_check(const char *dir, const uint8_t *hdr, const char *base_id
 }
 
 /**
+ * map_read_table() - read the entry table into ov->map, skipping the holes
+ * of the map file: the pages of a table nobody wrote stay untouched (zero
+ * from calloc) and cost no memory, which matters with a thousand clients
+ * connected.  The pages read are marked in ov->loaded.
+ * Return 0 or -errno.
+ */
+static int map_read_table(struct overlay *ov, uint64_t table_len)
+{
+	uint64_t end = MAP_HEADER_SIZE + table_len, pos = MAP_HEADER_SIZE;
+	uint64_t first, last, from, to, p;
+	off_t data, hole;
+	int rc;
+
+	ov->loaded = calloc(ov->map_pages / 64 + 1, sizeof(*ov->loaded));
+	if (!ov->loaded)
+		return -ENOMEM;
+	while (pos < end) {
+		data = lseek(ov->map_fd, (off_t)pos, SEEK_DATA);
+		if (data < 0)
+			return errno == ENXIO ? 0 : -errno;
+		if ((uint64_t)data >= end)
+			break;
+		hole = lseek(ov->map_fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		if ((uint64_t)hole > end)
+			hole = (off_t)end;
+		/* Whole map pages, so that every entry of a page is read. */
+		first = ((uint64_t)data - MAP_HEADER_SIZE) / MAP_PAGE_SIZE;
+		last = ((uint64_t)hole - MAP_HEADER_SIZE + MAP_PAGE_SIZE - 1) / MAP_PAGE_SIZE;
+		from = first * MAP_PAGE_SIZE;
+		to = last * MAP_PAGE_SIZE < table_len ? last * MAP_PAGE_SIZE : table_len;
+		rc = pread_full(ov->map_fd, (uint8_t *)ov->map + from, to - from,
+				(off_t)(MAP_HEADER_SIZE + from));
+		if (rc < 0)
+			return rc;
+		for (p = first; p < last; p++)
+			ov->loaded[p / 64] |= UINT64_C(1) << (p % 64);
+		pos = MAP_HEADER_SIZE + to;
+	}
+	return 0;
+}
+
+/** page_loaded() - whether map page @p was read from the file. */
+static bool page_loaded(const struct overlay *ov, uint64_t p)
+{
+	return ov->loaded[p / 64] & (UINT64_C(1) << (p % 64));
+}
+
+/**
  * map_load() - read and check the entry table; rebuild the counters, the
  * free list and (read-write) shorten a data file with unmapped clusters at
  * its end.  Return 0 or -EBADMSG / -errno.
@@ -1074,7 +1125,7 @@ static int map_load(struct overlay *ov)
 		rc = -EBADMSG;
 		goto err;
 	}
-	rc = pread_full(ov->map_fd, ov->map, table_len, MAP_HEADER_SIZE);
+	rc = map_read_table(ov, table_len);
 	if (rc < 0) {
 		log_err("overlay %s: cannot read map: %s", ov->dir, strerror(-rc));
 		goto err;
@@ -1090,9 +1141,17 @@ static int map_load(struct overlay *ov)
 		goto err;
 	}
 	for (uint64_t c = 0; c < ov->clusters; c++) {
-		uint64_t e = le64toh(ov->map[c]);
-		uint64_t pc = e - ENTRY_DATA0;
+		uint64_t e, pc;
 
+		if (ov->map[c] == 0) {
+			/* Never written: skip the rest of an untouched page
+			 * without reading it, so it costs no memory. */
+			if (c % ENTRIES_PER_PAGE == 0 && !page_loaded(ov, c / ENTRIES_PER_PAGE))
+				c += ENTRIES_PER_PAGE - 1;
+			continue;
+		}
+		e = le64toh(ov->map[c]);
+		pc = e - ENTRY_DATA0;
 		ov->map[c] = e;
 		if (e == ENTRY_ZERO)
 			ov->n_zero++;
@@ -1137,6 +1196,8 @@ static int map_load(struct overlay *ov)
 	rc = 0;
 err:
 	free(used);
+	free(ov->loaded);
+	ov->loaded = NULL;
 	return rc;
 }
 
