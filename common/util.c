@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/uio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -261,6 +262,44 @@ int pread_full(int fd, void *buf, size_t len, uint64_t off)
 		}
 		if (n == 0)
 			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/**
+ * pread_cached() - pread_full() that only copies what the page cache holds
+ * (preadv2 with RWF_NOWAIT): -EAGAIN when any part would wait for the disk,
+ * so a caller on an event loop can hand the read to a worker instead.
+ * Past the end of the file reads as zeros when @zero_eof, else -EIO.
+ */
+int pread_cached(int fd, void *buf, size_t len, uint64_t off, bool zero_eof)
+{
+	char *p = buf;
+	struct iovec iov;
+	ssize_t n;
+
+	if (!offset_ok(off, len))
+		return -EINVAL;
+	while (len > 0) {
+		iov.iov_base = p;
+		iov.iov_len = len;
+		n = preadv2(fd, &iov, 1, (off_t)off, RWF_NOWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EOPNOTSUPP)
+				return -EAGAIN;
+			return -errno;
+		}
+		if (n == 0) {
+			if (!zero_eof)
+				return -EIO;
+			memset(p, 0, len);
+			return 0;
+		}
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;

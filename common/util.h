@@ -42,6 +42,13 @@ int pwrite_full(int fd, const void *buf, size_t len, uint64_t off);
 int pread_full(int fd, void *buf, size_t len, uint64_t off);
 
 /**
+ * pread_cached() - as pread_full(), but only from the page cache
+ * (RWF_NOWAIT): -EAGAIN when part of it would wait for the disk.  Past the
+ * end of the file reads as zeros when @zero_eof, else -EIO.
+ */
+int pread_cached(int fd, void *buf, size_t len, uint64_t off, bool zero_eof);
+
+/**
  * file_write_atomic() - replace @path with @len bytes of @data: write a
  * temporary file beside it, fsync it, rename over @path, fsync the
  * directory.  Return: 0 or -errno.

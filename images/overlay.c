@@ -478,7 +478,8 @@ err:
  * the read lock held.  Runs of like clusters (base, zeros, or consecutive
  * data clusters) are read with one pread each.  Return 0 or -errno.
  */
-static int read_locked(struct overlay *ov, uint8_t *buf, size_t len, uint64_t off)
+static int read_locked(struct overlay *ov, uint8_t *buf, size_t len, uint64_t off,
+		       bool cached)
 {
 	int rc = 0;
 
@@ -500,15 +501,19 @@ static int read_locked(struct overlay *ov, uint8_t *buf, size_t len, uint64_t of
 		if (n > len)
 			n = len;
 		if (e == ENTRY_BASE) {
-			rc = base_read(ov, buf, n, off);
+			rc = cached ? pread_cached(ov->base_fd, buf, n, off, true)
+				    : base_read(ov, buf, n, off);
 		} else if (e == ENTRY_ZERO) {
 			memset(buf, 0, n);
 		} else {
 			uint64_t poff = ((e - ENTRY_DATA0) << ov->cluster_shift) +
 					(off & (ov->cluster_size - 1));
 
-			rc = pread_full(ov->data_fd, buf, n, poff);
+			rc = cached ? pread_cached(ov->data_fd, buf, n, poff, false)
+				    : pread_full(ov->data_fd, buf, n, poff);
 		}
+		if (rc == -EAGAIN && cached)
+			goto err;
 		if (rc < 0) {
 			log_err("overlay %s: cannot read %s at %" PRIu64 ": %s", ov->dir,
 				e == ENTRY_BASE ? "base" : "data", off, strerror(-rc));
@@ -532,7 +537,23 @@ int overlay_read(struct overlay *ov, void *buf, size_t len, uint64_t off)
 	if (rc < 0 || len == 0)
 		return rc;
 	pthread_rwlock_rdlock(&ov->lock);
-	rc = read_locked(ov, buf, len, off);
+	rc = read_locked(ov, buf, len, off, false);
+	pthread_rwlock_unlock(&ov->lock);
+	return rc;
+}
+
+int overlay_read_cached(struct overlay *ov, void *buf, size_t len, uint64_t off)
+{
+	int rc;
+
+	if (!ov || (!buf && len > 0))
+		return -EINVAL;
+	rc = check_range(ov, off, len);
+	if (rc < 0 || len == 0)
+		return rc;
+	if (pthread_rwlock_tryrdlock(&ov->lock) != 0)
+		return -EAGAIN;
+	rc = read_locked(ov, buf, len, off, true);
 	pthread_rwlock_unlock(&ov->lock);
 	return rc;
 }
@@ -1506,7 +1527,7 @@ int overlay_capture(struct overlay *ov, int dstfd, const struct progress *p)
 			c1++;
 		stop = c1 == ov->clusters ? ov->size : c1 << ov->cluster_shift;
 		if (st0 == OVERLAY_DATA)
-			rc = read_locked(ov, buf, stop - off, off);
+			rc = read_locked(ov, buf, stop - off, off, false);
 		pthread_rwlock_unlock(&ov->lock);
 		if (rc < 0)
 			goto err;

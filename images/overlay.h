@@ -84,6 +84,14 @@ int overlay_write(struct overlay *ov, const void *buf, size_t len, uint64_t off,
 		  unsigned flags);
 
 /**
+ * overlay_read_cached() - overlay_read() that never waits: -EAGAIN when a
+ * writer holds the overlay or part of the range is not in the page cache
+ * (then call overlay_read() from a thread that may block).  For an event
+ * loop that answers cached reads itself.
+ */
+int overlay_read_cached(struct overlay *ov, void *buf, size_t len, uint64_t off);
+
+/**
  * overlay_flush() - make every write so far durable.  0 or -errno.
  * After a failed sync the handle refuses every later change and flush
  * with the same error (the kernel may have dropped what it could not

@@ -134,6 +134,14 @@ int backend_read(struct backend *b, void *buf, size_t len, uint64_t off)
 	return pread_full(b->base_fd, buf, len, (off_t)off);
 }
 
+/** backend_read_cached() - see backend.h. */
+int backend_read_cached(struct backend *b, void *buf, size_t len, uint64_t off)
+{
+	if (b->ov)
+		return overlay_read_cached(b->ov, buf, len, off);
+	return pread_cached(b->base_fd, buf, len, off, false);
+}
+
 /** backend_write() - see backend.h. */
 int backend_write(struct backend *b, const void *buf, size_t len, uint64_t off, bool fua)
 {
@@ -224,8 +232,8 @@ static bool add_extent(struct nbd_extent *ext, size_t *n, size_t max, uint64_t l
 static int64_t base_extents(int fd, uint64_t off, uint64_t end, struct nbd_extent *ext,
 			    size_t *n, size_t max)
 {
-	uint64_t pos = off, len;
-	uint32_t flags;
+	uint64_t pos = off, len = 0;
+	uint32_t flags = 0;
 	int rc;
 
 	while (pos < end) {

@@ -82,6 +82,12 @@ int backend_close(struct backend *b);
 /** backend_read() - @len bytes at @off into @buf. */
 int backend_read(struct backend *b, void *buf, size_t len, uint64_t off);
 
+/**
+ * backend_read_cached() - backend_read() from the page cache only, on the
+ * loop thread: -EAGAIN when it would wait (a worker does it then).
+ */
+int backend_read_cached(struct backend *b, void *buf, size_t len, uint64_t off);
+
 /** backend_write() - write @buf; @fua: durable before return. -EROFS on a base. */
 int backend_write(struct backend *b, const void *buf, size_t len, uint64_t off,
 		  bool fua);

@@ -46,6 +46,7 @@
 #define BLOCK_SIZE_MIN		1u
 #define BLOCK_SIZE_PREFERRED	4096u
 #define IOV_BATCH		64
+#define INLINE_READ_MAX		(1u << 20)	/* cached reads answered on the loop */
 #define DISCARD_CHUNK		65536
 #define OPT_REPLY_MAX		(NBD_OPTION_REPLY_HEADER_LEN + 8 + NBD_MAX_STRING_LEN)
 
@@ -968,8 +969,17 @@ static void handle_request(struct conn *c)
 	case NBD_CMD_READ:
 		buf = c->req.length ? xmalloc(c->req.length) : NULL;
 		hold(c, c->req.length);
-		submit(c, buf, c->req.length);
 		expect(c, CS_REQ_HDR, NBD_REQUEST_LEN);
+		/* What the page cache holds is answered here, without a
+		 * trip through a worker thread. */
+		if (c->req.length <= INLINE_READ_MAX &&
+		    backend_read_cached(c->be, buf, c->req.length, c->req.offset) == 0) {
+			struct job j = { .c = c, .req = c->req, .buf = buf };
+
+			reply_ok(c, &j);
+			return;
+		}
+		submit(c, buf, c->req.length);
 		return;
 	default:
 		break;
@@ -1178,6 +1188,9 @@ static void conn_io(struct evloop *loop, int fd, uint32_t events, void *arg)
 	c->in_io--;
 	conn_update(c);
 	conn_input(c);
+	c->in_io++;
+	flush_out(c);	/* replies answered on the loop */
+	c->in_io--;
 	/* GnuTLS may hold decrypted bytes that epoll will never report. */
 	while (c->tls && c->state != CS_CLOSING && may_read(c) && nbd_tls_pending(c->tls) > 0) {
 		size_t before = nbd_tls_pending(c->tls);

@@ -6,6 +6,7 @@
  * self-signed under the CA's own name.  Each test runs a blocking GnuTLS
  * client in a thread over a socketpair; the server side is non-blocking and
  * driven with poll(), as lanroot-blockd's event loop drives it.
+ * TLS_TEST_VERBOSE=1 prints the message of every refused handshake.
  */
 #include <config.h>
 
@@ -768,6 +769,7 @@ static void handshake_fails(struct nbd_tls *t, struct client *c, int want, const
 			 rc, nbd_tls_error(p.s), want, needle);
 	if (getenv("TLS_TEST_VERBOSE"))
 		print_message("refused (%d): %s\n", rc, nbd_tls_error(p.s));
+	assert_int_equal(nbd_tls_handshake(p.s), rc);	/* stays failed */
 	assert_string_equal(nbd_tls_peer(p.s), "");
 	pair_end(&p, false);
 	assert_true(c->handshake < 0 || !c->saw_eof);

@@ -78,6 +78,7 @@ struct nbd_tls_session {
 	int sys_errno;			/* errno of the last failed send/recv */
 	size_t send_pending;		/* length of a send that got -EAGAIN, or 0 */
 	bool established;		/* handshake completed */
+	int failed;			/* -errno the handshake failed with, or 0 */
 	bool auth_failed;		/* a callback refused the client (msg says why) */
 	char *peer;			/* PSK identity or certificate DN, or NULL */
 	char msg[NBD_TLS_MSG_LEN];	/* last failure, for people */
@@ -159,7 +160,7 @@ static size_t hex_decode(const char *hex, size_t len, unsigned char *out)
 static char *identity_format(const unsigned char *id, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	bool printable = len > 0 && id[0] != PSK_HEX_IDENTITY_MARK;
+	bool printable = len == 0 || id[0] != PSK_HEX_IDENTITY_MARK;
 	char *out;
 	size_t i;
 
@@ -167,7 +168,8 @@ static char *identity_format(const unsigned char *id, size_t len)
 		printable = id[i] >= ASCII_PRINTABLE_FIRST && id[i] <= ASCII_PRINTABLE_LAST;
 	if (printable) {
 		out = xmalloc(len + 1);
-		memcpy(out, id, len);
+		if (len)
+			memcpy(out, id, len);
 		out[len] = '\0';
 		return out;
 	}
@@ -1073,6 +1075,8 @@ int nbd_tls_handshake(struct nbd_tls_session *s)
 		return -EINVAL;
 	if (s->established)
 		return 0;
+	if (s->failed)
+		return s->failed;	/* GnuTLS cannot go on after a failure */
 	s->sys_errno = 0;
 	for (tries = 0; tries < TLS_MAX_NONFATAL; tries++) {
 		g = gnutls_handshake(s->gs);
@@ -1080,13 +1084,16 @@ int nbd_tls_handshake(struct nbd_tls_session *s)
 			break;
 		if (g == GNUTLS_E_AGAIN)
 			return -EAGAIN;
-		if (gnutls_error_is_fatal(g))
-			return handshake_failed(s, g);
+		if (gnutls_error_is_fatal(g)) {
+			s->failed = handshake_failed(s, g);
+			return s->failed;
+		}
 		/* GNUTLS_E_INTERRUPTED or a warning alert: carry on. */
 	}
 	if (g != GNUTLS_E_SUCCESS) {
 		session_fail(s, "TLS handshake failed: too many warning alerts");
-		return -EPROTO;
+		s->failed = -EPROTO;
+		return s->failed;
 	}
 	s->established = true;
 	s->msg[0] = '\0';

@@ -95,7 +95,8 @@ int nbd_tls_session_new(struct nbd_tls *t, int fd, struct nbd_tls_session **out)
  * is ready (see nbd_tls_want_write()); on failure -EACCES (the client failed
  * authentication: certificate, PSK identity or key), -ECONNRESET (the
  * connection ended) or -EPROTO (anything else), with nbd_tls_error() saying
- * what happened.  After 0, read with nbd_tls_recv() before waiting for
+ * what happened (later calls return the same error: free the session).
+ * After 0, read with nbd_tls_recv() before waiting for
  * EPOLLIN: the client may already have sent data (edge-triggered epoll will
  * not report it again).
  */

@@ -9,7 +9,9 @@ set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
-PATH="$top_builddir/admin:$top_builddir/nbd:$top_builddir/bootserver:$top_builddir/initramfs:$PATH"
+# /usr/bin first: nbdsh and our Python helpers need Debian's python3 (python3-libnbd),
+# not another python3 that may come earlier in PATH.
+PATH="$top_builddir/admin:$top_builddir/nbd:$top_builddir/bootserver:$top_builddir/initramfs:/usr/bin:$PATH"
 
 _cleanup_fns=""
 
