@@ -105,6 +105,36 @@ static void test_pread_pwrite_full(void **state)
 	free(path);
 }
 
+static void test_pread_cached(void **state)
+{
+	struct tu_scratch *f = *state;
+	char *path = tu_path(f->dir, "c");
+	char buf[8];
+	int fd, rc;
+
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite_full(fd, "wxyz", 4, 100), 0);
+	/* Just written: in the page cache, so it is read without waiting
+	 * (or -EAGAIN where the file system cannot tell; never garbage). */
+	memset(buf, 0, sizeof(buf));
+	rc = pread_cached(fd, buf, 4, 100, false);
+	assert_true(rc == 0 || rc == -EAGAIN);
+	if (rc == 0)
+		assert_memory_equal(buf, "wxyz", 4);
+	/* Past the end: zeros when asked, else -EIO. */
+	rc = pread_cached(fd, buf, 8, 102, true);
+	assert_true(rc == 0 || rc == -EAGAIN);
+	if (rc == 0)
+		assert_memory_equal(buf, "yz\0\0\0\0\0\0", 8);
+	rc = pread_cached(fd, buf, 8, 102, false);
+	assert_true(rc == -EIO || rc == -EAGAIN);
+	assert_int_equal(pread_cached(fd, buf, 1, UINT64_MAX, false), -EINVAL);
+	assert_int_equal(pread_cached(-1, buf, 1, 0, false), -EBADF);
+	close(fd);
+	free(path);
+}
+
 static void test_file_write_atomic(void **state)
 {
 	struct tu_scratch *f = *state;
@@ -332,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_and_asprintf),
 		cmocka_unit_test(test_read_write_full),
 		tu_scratch_test(test_pread_pwrite_full),
+		tu_scratch_test(test_pread_cached),
 		tu_scratch_test(test_file_write_atomic),
 		tu_scratch_test(test_file_read_all),
 		tu_scratch_test(test_mkdir_p),

@@ -39,3 +39,10 @@ TESTS += nbd/test-tls
 nbd_test_tls_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(GNUTLS_CFLAGS) -I$(top_srcdir)/tests/unit
 nbd_test_tls_LDADD = tests/unit/libtestutil.la nbd/libnbdtls.la common/libcommon.la \
 	$(GNUTLS_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# The disk I/O worker pool, with its unit test.
+check_PROGRAMS += nbd/test-iopool
+TESTS += nbd/test-iopool
+nbd_test_iopool_SOURCES = nbd/test-iopool.c nbd/iopool.c nbd/iopool.h
+nbd_test_iopool_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+nbd_test_iopool_LDADD = common/libcommon.la $(CMOCKA_LIBS) -lpthread
