@@ -556,6 +556,11 @@ static int cmd_client_reset(struct admin *a, int argc, char **argv)
 	dir = store_overlay_dir(a->st, c.mac);
 	rc = overlay_reset(dir);
 	free(dir);
+	if (rc == -EBUSY) {
+		admin_error("client reset: the overlay of %s is open in another program "
+			    "(lanroot-blockd, or a capture); nothing was changed", c.name);
+		goto out;
+	}
 	if (rc < 0) {
 		admin_error("client reset: %s: %s", c.name, strerror(-rc));
 		goto out;

@@ -1446,10 +1446,20 @@ int overlay_close(struct overlay *ov)
 int overlay_reset(const char *dir)
 {
 	static const char *const names[] = { MAP_FILE, MAP_TMP_FILE, DATA_FILE };
-	int rc = 0;
+	int rc = 0, dfd;
 
 	if (!dir)
 		return -EINVAL;
+	/* Take the writer's lock: an overlay a writer (blockd) has open is
+	 * not removed under it. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(dfd);
+		return rc;
+	}
 	/* The map goes first: without it there is no overlay. */
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char *path = path_in(dir, names[i]);
@@ -1460,11 +1470,9 @@ int overlay_reset(const char *dir)
 		}
 		free(path);
 	}
-	if (rc == 0) {
-		rc = fsync_dir(dir);
-		if (rc == -ENOENT)
-			rc = 0;
-	}
+	if (rc == 0 && fsync(dfd) < 0)
+		rc = -errno;
+	close(dfd);	/* releases the lock */
 	return rc;
 }
 

@@ -144,7 +144,8 @@ void overlay_stats(const struct overlay *ov, struct overlay_stats *out);
 
 /**
  * overlay_reset() - throw away the overlay in @dir (both files removed,
- * the directory kept).  The caller makes sure no handle is open.
+ * the directory kept).  Refused with -EBUSY while a read-write handle (in
+ * any process, e.g. lanroot-blockd) has it open.
  * Return 0 or -errno (no overlay is not an error).
  */
 int overlay_reset(const char *dir);

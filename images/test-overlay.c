@@ -775,6 +775,13 @@ static void test_reset(void **state)
 	assert_int_equal(overlay_reset("/nonexistent/lanroot-overlay"), 0);
 	assert_int_equal(overlay_reset(NULL), -EINVAL);
 
+	/* A writer has it open: not removed under it. */
+	ov = NULL;
+	assert_int_equal(overlay_open(f->dir, f->base, BASE_ID, 0, OVERLAY_CREATE, &ov), 0);
+	assert_int_equal(overlay_reset(f->dir), -EBUSY);
+	assert_int_equal(overlay_close(ov), 0);
+	assert_int_equal(overlay_reset(f->dir), 0);
+
 	/* A new one over another base is fine now, and reads as its base. */
 	ov = NULL;
 	assert_int_equal(overlay_open(f->dir, f->base, OTHER_ID, 0, OVERLAY_CREATE, &ov), 0);

@@ -145,6 +145,7 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 	struct server *srv = arg;
 	uint64_t now = monotonic_ns();
 	uint64_t idle = (uint64_t)srv->cfg->nbd_idle_timeout * NS_PER_S;
+	uint64_t handshake = (uint64_t)srv->cfg->nbd_handshake_timeout * NS_PER_S;
 	struct conn *c, *next;
 
 	(void)loop;
@@ -157,8 +158,10 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 	for (c = srv->conns; c; c = next) {
 		next = c->next;
 		if (c->state == CS_CLOSING) {
-			if (srv->stopping && now >= srv->stop_deadline_ns && !c->releasing)
-				conn_kick(c, "shutdown");
+			/* Last replies nobody reads: give up on them. */
+			if (!c->releasing && ((srv->stopping && now >= srv->stop_deadline_ns) ||
+			    (c->out_head && now - c->last_ns >= handshake)))
+				conn_kick(c, srv->stopping ? "shutdown" : "peer stopped reading");
 			continue;
 		}
 		if (c->state <= CS_PARKED) {

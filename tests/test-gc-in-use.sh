@@ -7,22 +7,13 @@
 requires "$PYTHON" -c 'import nbd'
 mktmpdir
 lanroot_env
+blockd_conf
 
-# ---- blockd helpers (here until tests/functions.sh has blockd_start) ----
-port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sock=$tmp/blockd.sock
-printf '[nbd]\nlisten = 127.0.0.1\nport = %s\ncontrol = %s\n' "$port" "$sock" >>"$conf"
-
-# ctl JSON — one request on blockd's control socket; prints the reply.
-ctl() {
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-sys.stdout.write(s.makefile("rb").readline().decode())
-' "$sock" "$1"
+# ---- helpers shared by the session tests (candidates for functions.sh) ----
+# json_true PYEXPR — PYEXPR holds for d, the JSON document in $tmp/json.
+json_true() {
+	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$tmp/json" "$1" || { cat "$tmp/json"; fail "not true: $1"; }
 }
 
 # wait_until WHAT CMD… — run CMD every 0.1 s until it succeeds (10 s at most).
@@ -35,31 +26,10 @@ wait_until() {
 	done
 }
 
-# json_true PYEXPR — PYEXPR holds for d, the JSON document in $tmp/json.
-json_true() {
-	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-		"$tmp/json" "$1" || { cat "$tmp/json"; fail "not true: $1"; }
-}
-
-# start_blockd — lanroot-blockd -f on $conf in the background, answering
-# a ping.  Sets $blockd_pid.
-start_blockd() {
-	lanroot-blockd -c "$conf" -f 2>>"$tmp/blockd.log" &
-	blockd_pid=$!
-	cleanup_fn "kill $blockd_pid 2>/dev/null"
-	i=0
-	until ctl '{"cmd":"ping"}' 2>/dev/null | grep -q '"ok": *true'; do
-		kill -0 $blockd_pid 2>/dev/null || { cat "$tmp/blockd.log"; fail "lanroot-blockd exited"; }
-		i=$((i + 1)); [ $i -lt 100 ] || fail "lanroot-blockd did not answer a ping"
-		sleep 0.1
-	done
-}
-
-# hold NAME [DATA] — a libnbd client on NAME's root URL: writes DATA at
+# hold NAME [DATA] — a libnbd client on NAME's export: writes DATA at
 # offset 0 and flushes if given, then reads every 0.1 s until the
 # connection dies; $tmp/NAME.dead then holds the error.  Sets $hold_pid.
 hold() {
-	uri=$($LR client show "$1" --json | json_get '["root"]')
 	rm -f "$tmp/$1.ready" "$tmp/$1.dead"
 	"$PYTHON" -c '
 import nbd, sys, time
@@ -76,7 +46,8 @@ try:
         time.sleep(0.1)
 except nbd.Error as e:
     open(dead, "w").write(str(e))
-' "$uri" "$tmp/$1.ready" "$tmp/$1.dead" ${2+"$2"} 2>>"$tmp/client.log" &
+' "nbd://127.0.0.1:$nbd_port/$(nbd_export "$1")" "$tmp/$1.ready" "$tmp/$1.dead" \
+		${2+"$2"} 2>>"$tmp/client.log" &
 	hold_pid=$!
 	cleanup_fn "kill $hold_pid 2>/dev/null"
 	i=0
@@ -86,25 +57,21 @@ except nbd.Error as e:
 		sleep 0.1
 	done
 }
-# ---- end of blockd helpers ----
 
-# sessions_of NAME — how many sessions lanroot status lists for NAME.
+# sessions_of NAME — how many sessions `lanroot status` lists for NAME.
 sessions_of() {
 	lanroot -c "$conf" status --json |
 		"$PYTHON" -c 'import json, sys; print(sum(s["client"] == sys.argv[1] for s in json.load(sys.stdin)["sessions"]))' "$1"
 }
+# ---- end of helpers ----
 
-truncate -s 4M "$tmp/disk.img"
-$LR init
-$LR image import lab "$tmp/disk.img" --format raw 2>/dev/null
-$LR group add room101 --image lab --mode persistent
-$LR client add 52:54:00:12:34:56 --name pc01 --group room101
+nbd_setup persistent
 v1=$state/images/lab/1
 
-start_blockd
+blockd_start
 hold pc01
 # The group moves on to version 2; pc01 keeps version 1 until it reboots.
-$LR image import lab "$tmp/disk.img" --format raw 2>/dev/null
+$LR image import lab "$tmp/base.img" --format raw >/dev/null 2>&1
 $LR image publish lab 2
 [ "$(sessions_of pc01)" = 1 ] || fail "publishing dropped the client's session"
 

@@ -8,22 +8,13 @@
 requires "$PYTHON" -c 'import nbd'
 mktmpdir
 lanroot_env
+blockd_conf
 
-# ---- blockd helpers (here until tests/functions.sh has blockd_start) ----
-port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sock=$tmp/blockd.sock
-printf '[nbd]\nlisten = 127.0.0.1\nport = %s\ncontrol = %s\n' "$port" "$sock" >>"$conf"
-
-# ctl JSON — one request on blockd's control socket; prints the reply.
-ctl() {
-	"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-sys.stdout.write(s.makefile("rb").readline().decode())
-' "$sock" "$1"
+# ---- helpers shared by the session tests (candidates for functions.sh) ----
+# json_true PYEXPR — PYEXPR holds for d, the JSON document in $tmp/json.
+json_true() {
+	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$tmp/json" "$1" || { cat "$tmp/json"; fail "not true: $1"; }
 }
 
 # wait_until WHAT CMD… — run CMD every 0.1 s until it succeeds (10 s at most).
@@ -36,31 +27,10 @@ wait_until() {
 	done
 }
 
-# json_true PYEXPR — PYEXPR holds for d, the JSON document in $tmp/json.
-json_true() {
-	"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-		"$tmp/json" "$1" || { cat "$tmp/json"; fail "not true: $1"; }
-}
-
-# start_blockd — lanroot-blockd -f on $conf in the background, answering
-# a ping.  Sets $blockd_pid.
-start_blockd() {
-	lanroot-blockd -c "$conf" -f 2>>"$tmp/blockd.log" &
-	blockd_pid=$!
-	cleanup_fn "kill $blockd_pid 2>/dev/null"
-	i=0
-	until ctl '{"cmd":"ping"}' 2>/dev/null | grep -q '"ok": *true'; do
-		kill -0 $blockd_pid 2>/dev/null || { cat "$tmp/blockd.log"; fail "lanroot-blockd exited"; }
-		i=$((i + 1)); [ $i -lt 100 ] || fail "lanroot-blockd did not answer a ping"
-		sleep 0.1
-	done
-}
-
-# hold NAME [DATA] — a libnbd client on NAME's root URL: writes DATA at
+# hold NAME [DATA] — a libnbd client on NAME's export: writes DATA at
 # offset 0 and flushes if given, then reads every 0.1 s until the
 # connection dies; $tmp/NAME.dead then holds the error.  Sets $hold_pid.
 hold() {
-	uri=$($LR client show "$1" --json | json_get '["root"]')
 	rm -f "$tmp/$1.ready" "$tmp/$1.dead"
 	"$PYTHON" -c '
 import nbd, sys, time
@@ -77,7 +47,8 @@ try:
         time.sleep(0.1)
 except nbd.Error as e:
     open(dead, "w").write(str(e))
-' "$uri" "$tmp/$1.ready" "$tmp/$1.dead" ${2+"$2"} 2>>"$tmp/client.log" &
+' "nbd://127.0.0.1:$nbd_port/$(nbd_export "$1")" "$tmp/$1.ready" "$tmp/$1.dead" \
+		${2+"$2"} 2>>"$tmp/client.log" &
 	hold_pid=$!
 	cleanup_fn "kill $hold_pid 2>/dev/null"
 	i=0
@@ -87,18 +58,19 @@ except nbd.Error as e:
 		sleep 0.1
 	done
 }
-# ---- end of blockd helpers ----
 
-truncate -s 4M "$tmp/disk.img"
-$LR init
-$LR image import lab "$tmp/disk.img" --format raw 2>/dev/null
-$LR group add room101 --image lab --mode persistent
-$LR client add 52:54:00:12:34:56 --name pc01 --group room101
-export=$($LR client show pc01 --json | json_get '["export"]')
+# sessions_of NAME — how many sessions `lanroot status` lists for NAME.
+sessions_of() {
+	lanroot -c "$conf" status --json |
+		"$PYTHON" -c 'import json, sys; print(sum(s["client"] == sys.argv[1] for s in json.load(sys.stdin)["sessions"]))' "$1"
+}
+# ---- end of helpers ----
+
+nbd_setup persistent
 token=${export##*/}
 public=${export%/*}
 
-start_blockd
+blockd_start
 json_valid lanroot -c "$conf" status --json
 json_true 'd["blockd"]["state"] == "running"'
 json_true "d['blockd']['pid'] == $blockd_pid"
@@ -108,14 +80,14 @@ hold pc01
 json_valid lanroot -c "$conf" status --json
 json_true 'len(d["sessions"]) == 1'
 json_true 'd["sessions"][0]["client"] == "pc01"'
-json_true 'd["sessions"][0]["mac"] == "52:54:00:12:34:56"'
+json_true 'd["sessions"][0]["mac"] == "52:54:00:00:00:01"'
 json_true "d['sessions'][0]['export'] == '$public'"
 json_true 'd["sessions"][0]["address"].startswith("127.0.0.1:")'
 json_true '[(v["image"], v["version"], v["sessions"]) for v in d["versions_in_use"]] == [("lab", 1, 1)]'
 grep -q "$token" "$tmp/json" && fail "status --json shows the client's token"
 
 lanroot -c "$conf" status >"$tmp/out"
-grep -q "^blockd: *running ($sock), pid $blockd_pid" "$tmp/out" || { cat "$tmp/out"; fail "status: blockd line"; }
+grep -q "^blockd: *running ($ctl), pid $blockd_pid" "$tmp/out" || { cat "$tmp/out"; fail "status: blockd line"; }
 grep -q "^sessions: *1$" "$tmp/out" || { cat "$tmp/out"; fail "status: session count"; }
 grep -q "CLIENT *EXPORT *ADDRESS *SINCE *READ *WRITTEN *REQUESTS" "$tmp/out" || { cat "$tmp/out"; fail "status: table head"; }
 grep -q "^ *pc01 *$public *127\.0\.0\.1:[0-9]* *20[0-9-]*T" "$tmp/out" || { cat "$tmp/out"; fail "status: session row"; }
@@ -123,8 +95,7 @@ grep -q "^ *lab@1 *1 session$" "$tmp/out" || { cat "$tmp/out"; fail "status: ver
 grep -q "$token" "$tmp/out" && fail "status shows the client's token"
 
 # blockd stops: status works and has no sessions.
-kill $blockd_pid
-wait $blockd_pid 2>/dev/null || true
+blockd_stop
 json_valid lanroot -c "$conf" status --json
 json_true 'd["blockd"]["state"] == "not running"'
 json_true 'd["sessions"] == [] and d["versions_in_use"] == []'
