@@ -46,6 +46,7 @@
 #define BLOCK_SIZE_MIN		1u
 #define BLOCK_SIZE_PREFERRED	4096u
 #define IOV_BATCH		64
+#define RX_BUF			16384		/* read-ahead for headers */
 #define INLINE_READ_MAX		(1u << 20)	/* cached reads answered on the loop */
 #define DISCARD_CHUNK		65536
 #define OPT_REPLY_MAX		(NBD_OPTION_REPLY_HEADER_LEN + 8 + NBD_MAX_STRING_LEN)
@@ -659,7 +660,14 @@ static void opt_meta(struct conn *c)
 /** start_tls() - the STARTTLS ACK is out: begin the TLS handshake. */
 static void start_tls(struct conn *c)
 {
-	int rc = nbd_tls_session_new(c->srv->tls, c->fd, &c->tls);
+	int rc;
+
+	if (c->rx_len > c->rx_off) {
+		/* The client must wait for the ACK before its ClientHello. */
+		protocol_error(c, "data after NBD_OPT_STARTTLS before its reply");
+		return;
+	}
+	rc = nbd_tls_session_new(c->srv->tls, c->fd, &c->tls);
 
 	if (rc < 0) {
 		log_event(EV_NBD_TLS_ERROR, "{s:I, s:s, s:s}", "session", (json_int_t)c->id,
@@ -1028,6 +1036,39 @@ static ssize_t xrecv(struct conn *c, void *buf, size_t len)
 	return n;
 }
 
+/**
+ * recv_some() - up to @len bytes for the current item: from what an
+ * earlier recv() read ahead, else from the socket.  Small items (headers)
+ * are read through a read-ahead buffer, so pipelined requests cost one
+ * recv() for many; payloads as large as the buffer go straight to their
+ * place.  Return: bytes, 0 at EOF, -EAGAIN or -errno.
+ */
+static ssize_t recv_some(struct conn *c, void *dst, size_t len)
+{
+	size_t avail = c->rx_len - c->rx_off;
+	ssize_t n;
+
+	if (avail == 0 && len < RX_BUF) {
+		if (!c->rx)
+			c->rx = xmalloc(RX_BUF);
+		n = xrecv(c, c->rx, RX_BUF);
+		if (n <= 0)
+			return n;
+		c->rx_off = 0;
+		c->rx_len = (size_t)n;
+		avail = (size_t)n;
+	}
+	if (avail == 0)
+		return xrecv(c, dst, len);
+	if (len > avail)
+		len = avail;
+	memcpy(dst, c->rx + c->rx_off, len);
+	c->rx_off += len;
+	if (c->rx_off == c->rx_len)
+		c->rx_off = c->rx_len = 0;
+	return (ssize_t)len;
+}
+
 /** item_done() - the bytes of the current state are all in: act on them. */
 static void item_done(struct conn *c)
 {
@@ -1124,7 +1165,7 @@ static void conn_input(struct conn *c)
 		if (want == 0) {
 			n = 0;
 		} else {
-			n = xrecv(c, dst, want);
+			n = recv_some(c, dst, want);
 			if (n == -EAGAIN)
 				break;
 			if (n == 0) {
@@ -1191,14 +1232,8 @@ static void conn_io(struct evloop *loop, int fd, uint32_t events, void *arg)
 	c->in_io++;
 	flush_out(c);	/* replies answered on the loop */
 	c->in_io--;
-	/* GnuTLS may hold decrypted bytes that epoll will never report. */
-	while (c->tls && c->state != CS_CLOSING && may_read(c) && nbd_tls_pending(c->tls) > 0) {
-		size_t before = nbd_tls_pending(c->tls);
-
-		conn_input(c);
-		if (nbd_tls_pending(c->tls) == before)
-			break;
-	}
+	/* Read-ahead and GnuTLS may hold bytes that epoll will never report;
+	 * conn_input() stops only at EAGAIN, a flow-control stop or a close. */
 	conn_update(c);
 	conn_finish(c);
 }
@@ -1334,6 +1369,7 @@ static void conn_free(struct conn *c)
 	srv->nconns--;
 	free(c->payload);
 	free(c->meta_export);
+	free(c->rx);
 	free(c);
 	if (srv->stopping && srv->nconns == 0)
 		evloop_stop(srv->loop);

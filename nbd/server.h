@@ -84,6 +84,8 @@ struct conn {
 	size_t need;			/* bytes wanted for the current item */
 	size_t got;			/* bytes of it received */
 	uint8_t *payload;		/* option or write payload being read */
+	uint8_t *rx;			/* read-ahead buffer (RX_BUF), or NULL */
+	size_t rx_off, rx_len;		/* unread bytes: rx[rx_off..rx_len) */
 	uint64_t discard;		/* bytes still to skip */
 	struct nbd_option_header opt;	/* the option being handled */
 	struct nbd_request req;		/* the request being read */
