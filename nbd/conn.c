@@ -66,6 +66,7 @@ struct job {
 static void conn_update(struct conn *c);
 static void conn_input(struct conn *c);
 static void conn_finish(struct conn *c);
+static void conn_pump(struct conn *c);
 
 static uint8_t discard_buf[DISCARD_CHUNK];	/* skipped bytes land here */
 
@@ -588,9 +589,8 @@ static void opt_list(struct conn *c)
 				n = nbd_encode_rep_server(buf + NBD_OPTION_REPLY_HEADER_LEN,
 							  sizeof(buf) - NBD_OPTION_REPLY_HEADER_LEN,
 							  name, desc);
-				if (n > 0)
-					opt_reply(c, NBD_REP_SERVER,
-						  buf + NBD_OPTION_REPLY_HEADER_LEN, (size_t)n);
+				if (n > 0)	/* a whole reply, header included */
+					queue_bytes(c, buf + NBD_OPTION_REPLY_HEADER_LEN, (size_t)n);
 			}
 			free(vers);
 		}
@@ -765,9 +765,7 @@ void conn_retry_parked(struct conn *c)
 	c->in_io++;
 	handle_option(c);
 	c->in_io--;
-	conn_update(c);
-	if (c->state != CS_CLOSING && c->state != CS_PARKED)
-		conn_input(c);
+	conn_pump(c);
 	conn_finish(c);
 }
 
@@ -887,11 +885,13 @@ static void job_done(struct iopool_job *pj)
 		} else {
 			snprintf(msg, sizeof(msg), "%s", strerror(-j->rc));
 			reply_error(c, &j->req, nbd_errno(j->rc), msg);
-			log_event(EV_NBD_IO_ERROR, "{s:I, s:s, s:s, s:i, s:I, s:i, s:s}",
-				  "session", (json_int_t)c->id, "client", c->client,
-				  "export", c->export_pub, "command", j->req.type,
-				  "offset", (json_int_t)j->req.offset, "length",
-				  (int)j->req.length, "error", strerror(-j->rc));
+			if (j->rc != -ENOTSUP)	/* FAST_ZERO declined: an answer */
+				log_event(EV_NBD_IO_ERROR,
+					  "{s:I, s:s, s:s, s:i, s:I, s:i, s:s}",
+					  "session", (json_int_t)c->id, "client", c->client,
+					  "export", c->export_pub, "command", j->req.type,
+					  "offset", (json_int_t)j->req.offset, "length",
+					  (int)j->req.length, "error", strerror(-j->rc));
 		}
 	}
 	if (j->held)
@@ -899,12 +899,7 @@ static void job_done(struct iopool_job *pj)
 	free(j->buf);
 	free(j->ext);
 	free(j);
-	c->in_io++;
-	flush_out(c);
-	c->in_io--;
-	conn_update(c);
-	if (c->state == CS_REQ_HDR)
-		conn_input(c);
+	conn_pump(c);
 	conn_finish(c);
 }
 
@@ -1214,6 +1209,25 @@ static void conn_update(struct conn *c)
 	}
 }
 
+/**
+ * conn_pump() - after anything happened to @c: read and handle what input
+ * flow control allows, send what the socket takes (replies answered on the
+ * loop included), and set the epoll interest to match.  Every path that
+ * may queue a reply or make room for input ends here, so no reply waits
+ * with output unarmed.  (Read-ahead and GnuTLS may hold bytes epoll never
+ * reports: conn_input() stops only at EAGAIN, a flow-control stop or a
+ * close.)
+ */
+static void conn_pump(struct conn *c)
+{
+	conn_update(c);
+	conn_input(c);
+	c->in_io++;
+	flush_out(c);
+	c->in_io--;
+	conn_update(c);
+}
+
 /** conn_io() - the socket is ready. */
 static void conn_io(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
@@ -1227,14 +1241,7 @@ static void conn_io(struct evloop *loop, int fd, uint32_t events, void *arg)
 	if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN))
 		conn_close(c, "connection reset", true);
 	c->in_io--;
-	conn_update(c);
-	conn_input(c);
-	c->in_io++;
-	flush_out(c);	/* replies answered on the loop */
-	c->in_io--;
-	/* Read-ahead and GnuTLS may hold bytes that epoll will never report;
-	 * conn_input() stops only at EAGAIN, a flow-control stop or a close. */
-	conn_update(c);
+	conn_pump(c);
 	conn_finish(c);
 }
 

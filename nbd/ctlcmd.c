@@ -22,7 +22,9 @@
 /** session_json() - one session as the "sessions" command lists it. */
 static json_t *session_json(const struct conn *c)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:s}",
+	json_t *j;
+
+	j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:s, s:I, s:I, s:I, s:s}",
 			 "id", (json_int_t)c->id,
 			 "client", c->client,
 			 "mac", c->en.mac,
@@ -38,6 +40,13 @@ static json_t *session_json(const struct conn *c)
 			 "bytes_written", (json_int_t)c->bytes_written,
 			 "requests", (json_int_t)c->requests,
 			 "state", conn_state_name(c));
+	/* For diagnosing a stuck client: what is in flight, what waits to be sent. */
+	if (j)
+		json_object_set_new(j, "pending", json_pack("{s:i, s:I, s:I, s:i, s:I}",
+				    "inflight", (int)c->inflight, "unsent", (json_int_t)c->out_bytes,
+				    "held", (json_int_t)c->held, "phase", (int)c->state,
+				    "events", (json_int_t)c->events));
+	return j;
 }
 
 /** cmd_sessions() - {"cmd":"sessions"}. */

@@ -662,6 +662,13 @@ int nbd_check_request(const struct nbd_request *req,
 			req->length, NBD_MAX_PAYLOAD);
 		return -EPROTO;
 	}
+	/* A write, trim or zero on a read-only export is EPERM even though
+	 * those commands were not offered ("NBD_FLAG_READ_ONLY"). */
+	if (is_write_command(req->type) && (caps->tflags & NBD_FLAG_READ_ONLY)) {
+		set_msg(msg, "command %s on a read-only export", name);
+		*error = NBD_EPERM;
+		goto err;
+	}
 	if (!command_enabled(req->type, caps)) {
 		if (strcmp(name, "unknown") != 0)
 			set_msg(msg, "command %s was not negotiated", name);
@@ -674,11 +681,6 @@ int nbd_check_request(const struct nbd_request *req,
 	if (bad) {
 		set_msg(msg, "command %s: flags 0x%04x not allowed", name, bad);
 		*error = NBD_EINVAL;
-		goto err;
-	}
-	if (is_write_command(req->type) && (caps->tflags & NBD_FLAG_READ_ONLY)) {
-		set_msg(msg, "command %s on a read-only export", name);
-		*error = NBD_EPERM;
 		goto err;
 	}
 	if (req->type == NBD_CMD_FLUSH) {

@@ -617,8 +617,8 @@ static void test_check_request(void **state)
 		{ &rw_caps, NBD_CMD_RESIZE, 0, 0, 0, -EINVAL, NBD_EINVAL },
 		{ &rw_caps, NBD_CMD_CACHE, 0, 0, 1, -EINVAL, NBD_EINVAL },
 		{ &ro_caps, NBD_CMD_FLUSH, 0, 0, 0, -EINVAL, NBD_EINVAL },
-		{ &ro_caps, NBD_CMD_TRIM, 0, 0, 1, -EINVAL, NBD_EINVAL },
-		{ &ro_caps, NBD_CMD_WRITE_ZEROES, 0, 0, 1, -EINVAL, NBD_EINVAL },
+		{ &ro_caps, NBD_CMD_TRIM, 0, 0, 1, -EINVAL, NBD_EPERM },
+		{ &ro_caps, NBD_CMD_WRITE_ZEROES, 0, 0, 1, -EINVAL, NBD_EPERM },
 		{ &ro_caps, NBD_CMD_BLOCK_STATUS, 0, 0, 1, -EINVAL, NBD_EINVAL },
 		/* flags on the wrong command, or not offered */
 		{ &rw_caps, NBD_CMD_WRITE, NBD_CMD_FLAG_NO_HOLE, 0, 1,
