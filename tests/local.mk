@@ -73,3 +73,4 @@ SH_TESTS += tests/test-nbd-idle-1000.sh
 SH_TESTS += tests/test-nbd-reload.sh
 SH_TESTS += tests/test-nbd-enospc.sh
 SH_TESTS += tests/test-nbd-privdrop.sh
+SH_TESTS += tests/test-nbd-sync-requests.sh
