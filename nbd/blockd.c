@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,12 @@
 
 #define DEFAULT_USER "lanroot"	/* the config's default: optional */
 #define CONTROL_DIR_MODE 0755
+/* Request and reply buffers (up to 32 MiB) come from the heap, not from a
+ * fresh mmap each: a new mapping costs a page fault per 4 KiB on every
+ * request, which made 1 MiB reads 10x slower with two in flight.  Freed
+ * memory is kept up to the trim threshold; flow control bounds the total. */
+#define MALLOC_MMAP_THRESHOLD (64 << 20)
+#define MALLOC_TRIM_THRESHOLD (256 << 20)
 
 static void usage(FILE *fp)
 {
@@ -210,6 +217,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	setup_log(&cfg, true);	/* start-up errors go to the terminal */
+	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD);
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
