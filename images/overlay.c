@@ -836,6 +836,31 @@ uint32_t overlay_cluster_size(const struct overlay *ov)
 	return ov->cluster_size;
 }
 
+int overlay_base_range(struct overlay *ov, uint64_t off, uint64_t len)
+{
+	uint64_t c, c0, c1;
+	int rc;
+
+	if (!ov)
+		return -EINVAL;
+	rc = check_range(ov, off, len);
+	if (rc < 0 || len == 0)
+		return rc < 0 ? rc : 1;
+	if (pthread_rwlock_tryrdlock(&ov->lock) != 0)
+		return -EAGAIN;
+	c0 = off >> ov->cluster_shift;
+	c1 = (off + len - 1) >> ov->cluster_shift;
+	rc = 1;
+	for (c = c0; c <= c1; c++) {
+		if (ov->map[c] != ENTRY_BASE) {
+			rc = 0;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&ov->lock);
+	return rc;
+}
+
 int overlay_map(struct overlay *ov, uint64_t off, uint64_t len,
 		struct overlay_extent *ext, size_t max)
 {

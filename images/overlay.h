@@ -134,6 +134,14 @@ struct overlay_extent {
 int overlay_map(struct overlay *ov, uint64_t off, uint64_t len,
 		struct overlay_extent *ext, size_t max);
 
+/**
+ * overlay_base_range() - whether all of [@off, @off + @len) reads from the
+ * base now (no cluster of it written, trimmed or zeroed), without waiting:
+ * 1 yes, 0 no, -EAGAIN when a writer holds the overlay, -EINVAL outside it.
+ * (blockd then sends those bytes straight from the base file.)
+ */
+int overlay_base_range(struct overlay *ov, uint64_t off, uint64_t len);
+
 struct overlay_stats {
 	uint64_t clusters;	/* virtual clusters */
 	uint64_t data;		/* clusters holding client data */

@@ -633,6 +633,15 @@ static void test_map(void **state)
 	do_write(f, ov, 5 * CS, 1, 2, 0);			/* 5 data */
 	do_write(f, ov, 10 * CS, 1, 3, 0);			/* 10 data */
 
+	/* Which ranges still read from the base (blockd's sendfile path). */
+	assert_int_equal(overlay_base_range(ov, 0, 2 * CS), 1);
+	assert_int_equal(overlay_base_range(ov, CS + 1, CS - 1), 1);
+	assert_int_equal(overlay_base_range(ov, CS, CS + 1), 0);	/* reaches data */
+	assert_int_equal(overlay_base_range(ov, 4 * CS, 1), 0);	/* zeroed */
+	assert_int_equal(overlay_base_range(ov, 6 * CS, 4 * CS), 1);
+	assert_int_equal(overlay_base_range(ov, 6 * CS, 4 * CS + 1), 0);
+	assert_int_equal(overlay_base_range(ov, f->size, 1), -EINVAL);
+
 	n = overlay_map(ov, 0, f->size, ext, 8);
 	assert_int_equal(n, 6);
 	assert_int_equal(ext[0].off, 0);

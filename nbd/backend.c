@@ -142,6 +142,16 @@ int backend_read_cached(struct backend *b, void *buf, size_t len, uint64_t off)
 	return pread_cached(b->base_fd, buf, len, off, false);
 }
 
+/** backend_base_range() - see backend.h. */
+bool backend_base_range(struct backend *b, uint64_t off, uint64_t len)
+{
+	if (off > b->size || len > b->size - off)
+		return false;
+	if (!b->ov)
+		return true;
+	return overlay_base_range(b->ov, off, len) == 1;
+}
+
 /** backend_write() - see backend.h. */
 int backend_write(struct backend *b, const void *buf, size_t len, uint64_t off, bool fua)
 {

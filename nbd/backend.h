@@ -88,6 +88,14 @@ int backend_read(struct backend *b, void *buf, size_t len, uint64_t off);
  */
 int backend_read_cached(struct backend *b, void *buf, size_t len, uint64_t off);
 
+/**
+ * backend_base_range() - whether [@off, @off + @len) reads exactly as the
+ * same range of the base file (b->base_fd) now, found without waiting; the
+ * loop then sends it with sendfile().  The base never changes, so bytes
+ * sent later are still what the read returned.
+ */
+bool backend_base_range(struct backend *b, uint64_t off, uint64_t len);
+
 /** backend_write() - write @buf; @fua: durable before return. -EROFS on a base. */
 int backend_write(struct backend *b, const void *buf, size_t len, uint64_t off,
 		  bool fua);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "events.h"
@@ -47,6 +48,7 @@
 #define BLOCK_SIZE_PREFERRED	4096u
 #define IOV_BATCH		64
 #define RX_BUF			16384		/* read-ahead for headers */
+#define SENDFILE_MIN		(64u << 10)	/* smaller base reads are copied */
 #define INLINE_READ_MAX		(1u << 20)	/* cached reads answered on the loop */
 #define DISCARD_CHUNK		65536
 #define OPT_REPLY_MAX		(NBD_OPTION_REPLY_HEADER_LEN + 8 + NBD_MAX_STRING_LEN)
@@ -138,6 +140,7 @@ static struct outbuf *out_new(const void *hdr, size_t hlen, uint8_t *data, size_
 	ob->hlen = hlen;
 	ob->data = data;
 	ob->dlen = dlen;
+	ob->fd = -1;
 	return ob;
 }
 
@@ -216,13 +219,33 @@ static void sent(struct conn *c, size_t n)
 static int flush_plain(struct conn *c)
 {
 	struct iovec iov[IOV_BATCH];
+	struct msghdr msg;
 	struct outbuf *ob;
+	off_t foff;
+	bool more;
 	ssize_t n;
 	int i;
 
-	while (c->out_head) {
+	while ((ob = c->out_head)) {
+		if (ob->fd >= 0 && ob->off >= ob->hlen) {
+			/* The head's data goes from the base file to the socket. */
+			foff = (off_t)(ob->foff + (ob->off - ob->hlen));
+			n = sendfile(c->fd, ob->fd, &foff, ob->dlen - (ob->off - ob->hlen));
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return 0;
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (n == 0)
+				return -EIO;	/* the file is shorter than the export */
+			sent(c, (size_t)n);
+			continue;
+		}
 		i = 0;
-		for (ob = c->out_head; ob && i < IOV_BATCH - 1; ob = ob->next) {
+		more = false;
+		for (; ob && i < IOV_BATCH - 1; ob = ob->next) {
 			size_t off = ob->off;
 
 			if (off < ob->hlen) {
@@ -232,12 +255,19 @@ static int flush_plain(struct conn *c)
 			} else {
 				off -= ob->hlen;
 			}
+			if (ob->fd >= 0) {
+				more = true;	/* its data follows by sendfile() */
+				break;
+			}
 			if (ob->dlen > off) {
 				iov[i].iov_base = ob->data + off;
 				iov[i++].iov_len = ob->dlen - off;
 			}
 		}
-		n = writev(c->fd, iov, i);
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)i;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
@@ -825,6 +855,44 @@ static void reply_error(struct conn *c, const struct nbd_request *r, uint32_t er
 		queue_bytes(c, buf, (size_t)n);
 }
 
+/**
+ * read_header() - the header of a successful READ reply of @r into @hdr
+ * (OUT_HDR_MAX bytes).  Return: its length, or -errno.
+ */
+static ssize_t read_header(const struct conn *c, const struct nbd_request *r, uint8_t *hdr)
+{
+	if (c->structured)
+		return nbd_encode_chunk_data_header(hdr, OUT_HDR_MAX, NBD_REPLY_FLAG_DONE,
+						    r->cookie, r->offset, r->length);
+	return nbd_encode_simple_reply(hdr, OUT_HDR_MAX, 0, r->cookie);
+}
+
+/**
+ * reply_from_base() - answer the READ in c->req with bytes sent straight
+ * from the base file (sendfile), when they read as the base now and the
+ * connection is not TLS.  Return: whether it was answered.
+ */
+static bool reply_from_base(struct conn *c)
+{
+	const struct nbd_request *r = &c->req;
+	uint8_t hdr[OUT_HDR_MAX];
+	struct outbuf *ob;
+	ssize_t n;
+
+	if (c->tls || r->length < SENDFILE_MIN ||
+	    !backend_base_range(c->be, r->offset, r->length))
+		return false;
+	n = read_header(c, r, hdr);
+	if (n < 0)
+		return false;
+	ob = out_new(hdr, (size_t)n, NULL, r->length);
+	ob->fd = c->be->base_fd;
+	ob->foff = r->offset;
+	queue(c, ob, false);
+	c->bytes_read += r->length;
+	return true;
+}
+
 /** reply_ok() - queue the reply to a request that succeeded. */
 static void reply_ok(struct conn *c, struct job *j)
 {
@@ -836,11 +904,7 @@ static void reply_ok(struct conn *c, struct job *j)
 
 	switch (r->type) {
 	case NBD_CMD_READ:
-		if (c->structured)
-			n = nbd_encode_chunk_data_header(hdr, sizeof(hdr), NBD_REPLY_FLAG_DONE,
-							 r->cookie, r->offset, r->length);
-		else
-			n = nbd_encode_simple_reply(hdr, sizeof(hdr), 0, r->cookie);
+		n = read_header(c, r, hdr);
 		if (n < 0)
 			break;
 		/* The data buffer moves to the output queue, still held. */
@@ -970,9 +1034,11 @@ static void handle_request(struct conn *c)
 		c->got = 0;
 		return;
 	case NBD_CMD_READ:
+		expect(c, CS_REQ_HDR, NBD_REQUEST_LEN);
+		if (reply_from_base(c))
+			return;
 		buf = c->req.length ? xmalloc(c->req.length) : NULL;
 		hold(c, c->req.length);
-		expect(c, CS_REQ_HDR, NBD_REQUEST_LEN);
 		/* What the page cache holds is answered here, without a
 		 * trip through a worker thread. */
 		if (c->req.length <= INLINE_READ_MAX &&

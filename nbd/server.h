@@ -56,7 +56,8 @@ enum conn_state {
 };
 
 /* A reply (or option reply) waiting to be sent: a small inline header,
- * then owned data. */
+ * then owned data, or (plain TCP) a range of a base file sent with
+ * sendfile(). */
 #define OUT_HDR_MAX 64
 struct outbuf {
 	struct outbuf *next;
@@ -64,6 +65,8 @@ struct outbuf {
 	size_t dlen;			/* bytes at @data */
 	size_t off;			/* bytes of hdr + data already sent */
 	uint8_t *data;			/* freed when sent, may be NULL */
+	int fd;				/* or the data is in this file (sendfile), else -1 */
+	uint64_t foff;			/* at this offset */
 	uint8_t hdr[OUT_HDR_MAX];
 };
 
