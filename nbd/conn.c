@@ -49,7 +49,6 @@
 #define IOV_BATCH		64
 #define RX_BUF			16384		/* read-ahead for headers */
 #define SENDFILE_MIN		(64u << 10)	/* smaller base reads are copied */
-#define OFFLOAD_MIN		(256u << 10)	/* queues this big are sent by a worker */
 #define INLINE_READ_MAX		(1u << 20)	/* cached reads answered on the loop */
 #define DISCARD_CHUNK		65536
 #define OPT_REPLY_MAX		(NBD_OPTION_REPLY_HEADER_LEN + 8 + NBD_MAX_STRING_LEN)
@@ -214,64 +213,61 @@ static void sent(struct conn *c, size_t n)
 }
 
 /**
- * send_list() - send what the socket takes from the list at @head
- * (sendmsg for headers and memory, sendfile for file ranges), advancing
- * each buffer's ->off; nothing is freed or counted here, so a worker may
- * run it on a list the loop handed over.
- * Return: 0 when all is sent or the socket is full (*@nsent bytes went
- * out), -errno when the peer is gone.
+ * flush_plain() - writev() queued output.  Return: 0 when all is sent or
+ * the socket is full, -errno when the peer is gone.
  */
-static int send_list(int fd, struct outbuf *head, size_t *nsent)
+static int flush_plain(struct conn *c)
 {
 	struct iovec iov[IOV_BATCH];
 	struct msghdr msg;
-	struct outbuf *ob, *first = head;
-	size_t left;
+	struct outbuf *ob;
 	off_t foff;
 	bool more;
 	ssize_t n;
 	int i;
 
-	*nsent = 0;
-	for (;;) {
-		while (first && first->off == first->hlen + first->dlen)
-			first = first->next;
-		if (!first)
-			return 0;
-		ob = first;
+	while ((ob = c->out_head)) {
 		if (ob->fd >= 0 && ob->off >= ob->hlen) {
-			/* Its data goes from the base file to the socket. */
+			/* The head's data goes from the base file to the socket. */
 			foff = (off_t)(ob->foff + (ob->off - ob->hlen));
-			n = sendfile(fd, ob->fd, &foff, ob->dlen - (ob->off - ob->hlen));
+			n = sendfile(c->fd, ob->fd, &foff, ob->dlen - (ob->off - ob->hlen));
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					return 0;
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
 			if (n == 0)
 				return -EIO;	/* the file is shorter than the export */
-		} else {
-			i = 0;
-			more = false;
-			for (; ob && i < IOV_BATCH - 1; ob = ob->next) {
-				size_t off = ob->off;
-
-				if (off < ob->hlen) {
-					iov[i].iov_base = ob->hdr + off;
-					iov[i++].iov_len = ob->hlen - off;
-					off = 0;
-				} else {
-					off -= ob->hlen;
-				}
-				if (ob->fd >= 0) {
-					more = true;	/* its data follows by sendfile() */
-					break;
-				}
-				if (ob->dlen > off) {
-					iov[i].iov_base = ob->data + off;
-					iov[i++].iov_len = ob->dlen - off;
-				}
-			}
-			memset(&msg, 0, sizeof(msg));
-			msg.msg_iov = iov;
-			msg.msg_iovlen = (size_t)i;
-			n = sendmsg(fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+			sent(c, (size_t)n);
+			continue;
 		}
+		i = 0;
+		more = false;
+		for (; ob && i < IOV_BATCH - 1; ob = ob->next) {
+			size_t off = ob->off;
+
+			if (off < ob->hlen) {
+				iov[i].iov_base = ob->hdr + off;
+				iov[i++].iov_len = ob->hlen - off;
+				off = 0;
+			} else {
+				off -= ob->hlen;
+			}
+			if (ob->fd >= 0) {
+				more = true;	/* its data follows by sendfile() */
+				break;
+			}
+			if (ob->dlen > off) {
+				iov[i].iov_base = ob->data + off;
+				iov[i++].iov_len = ob->dlen - off;
+			}
+		}
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)i;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
@@ -279,116 +275,9 @@ static int send_list(int fd, struct outbuf *head, size_t *nsent)
 				continue;
 			return -errno;
 		}
-		*nsent += (size_t)n;
-		/* Advance the buffers by what went out. */
-		for (ob = first; n > 0 && ob; ob = ob->next) {
-			left = ob->hlen + ob->dlen - ob->off;
-			if ((size_t)n < left) {
-				ob->off += (size_t)n;
-				n = 0;
-			} else {
-				ob->off += left;
-				n -= (ssize_t)left;
-			}
-		}
+		sent(c, (size_t)n);
 	}
-}
-
-/** pop_sent() - free the buffers at the head of @c's queue that are all sent. */
-static void pop_sent(struct conn *c)
-{
-	while (c->out_head && c->out_head->off == c->out_head->hlen + c->out_head->dlen)
-		out_pop(c);
-}
-
-/** flush_plain() - send @c's queue on the loop thread. */
-static int flush_plain(struct conn *c)
-{
-	size_t n;
-	int rc = send_list(c->fd, c->out_head, &n);
-
-	if (n) {
-		c->out_bytes -= n;
-		c->last_ns = monotonic_ns();
-	}
-	pop_sent(c);
-	return rc;
-}
-
-/* Sending a big queue is handed to a worker, so that both cores move bytes
- * in a boot storm; the loop does not touch those buffers until it is back. */
-struct flush_job {
-	struct iopool_job base;		/* first: the pool's view */
-	struct conn *c;
-	struct outbuf *head, *tail;	/* the buffers handed over */
-	size_t bytes;			/* unsent bytes in them */
-	size_t sent;			/* bytes the worker sent */
-	int rc;
-};
-
-/** flush_job_run() - on a worker: send what the socket takes. */
-static void flush_job_run(struct iopool_job *pj)
-{
-	struct flush_job *j = (struct flush_job *)pj;
-
-	j->rc = send_list(j->c->fd, j->head, &j->sent);
-}
-
-/** flush_job_done() - on the loop: account, give back what is left. */
-static void flush_job_done(struct iopool_job *pj)
-{
-	struct flush_job *j = (struct flush_job *)pj;
-	struct conn *c = j->c;
-	struct outbuf *ob;
-
-	c->inflight--;
-	c->flushing = false;
-	if (j->sent)
-		c->last_ns = monotonic_ns();
-	while ((ob = j->head) && (c->drop_output || j->rc < 0 ||
-				  ob->off == ob->hlen + ob->dlen)) {
-		j->head = ob->next;
-		out_free(c, ob, true);
-	}
-	if (j->head) {
-		/* The socket was full: the rest goes first, when it drains. */
-		j->tail->next = c->out_head;
-		if (!c->out_head)
-			c->out_tail = j->tail;
-		c->out_head = j->head;
-		c->out_bytes += j->bytes - j->sent;
-		c->out_blocked = true;
-	}
-	if (j->rc < 0)
-		conn_close(c, "peer gone while sending", true);
-	free(j);
-	conn_pump(c);
-	conn_finish(c);
-}
-
-/**
- * offload() - hand @c's queue to a worker when it is big (plain TCP only:
- * GnuTLS sessions stay on the loop).  Return: whether it did.
- */
-static bool offload(struct conn *c)
-{
-	struct flush_job *j;
-
-	if (c->tls || c->out_bytes < OFFLOAD_MIN || c->state == CS_CLOSING)
-		return false;
-	j = xcalloc(1, sizeof(*j));
-	j->base.run = flush_job_run;
-	j->base.done = flush_job_done;
-	j->c = c;
-	j->head = c->out_head;
-	j->tail = c->out_tail;
-	j->bytes = c->out_bytes;
-	c->out_head = c->out_tail = NULL;
-	c->out_bytes = 0;
-	c->flushing = true;
-	c->inflight++;
-	iopool_submit(c->srv->pool, &j->base);
-	return true;
+	return 0;
 }
 
 /**
@@ -426,10 +315,7 @@ static void flush_out(struct conn *c)
 {
 	int rc;
 
-	/* One sender at a time; a full socket waits for EPOLLOUT. */
-	if (!c->out_head || c->flushing || c->out_blocked)
-		return;
-	if (offload(c))
+	if (!c->out_head)
 		return;
 	rc = c->tls ? flush_tls(c) : flush_plain(c);
 	if (rc < 0)
@@ -1381,7 +1267,7 @@ static void conn_update(struct conn *c)
 		ev |= EPOLLOUT;
 	else if (may_read(c))
 		ev |= EPOLLIN;
-	if (c->out_head && !c->flushing)
+	if (c->out_head)
 		ev |= EPOLLOUT;
 	if (ev != c->events) {
 		evloop_mod(c->srv->loop, c->fd, ev);
@@ -1416,10 +1302,8 @@ static void conn_io(struct evloop *loop, int fd, uint32_t events, void *arg)
 	(void)loop;
 	(void)fd;
 	c->in_io++;
-	if (events & EPOLLOUT) {
-		c->out_blocked = false;
+	if (events & EPOLLOUT)
 		flush_out(c);
-	}
 	if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN))
 		conn_close(c, "connection reset", true);
 	c->in_io--;
@@ -1523,7 +1407,6 @@ void conn_close(struct conn *c, const char *reason, bool now)
 		while (c->out_head)
 			out_pop(c);
 		c->out_bytes = 0;
-		c->drop_output = true;	/* and what a worker is sending */
 		if (c->fd >= 0)
 			shutdown(c->fd, SHUT_RDWR);
 	}
@@ -1573,7 +1456,7 @@ static void conn_finish(struct conn *c)
 	if (c->out_head) {
 		/* Orderly close: the last replies go out first. */
 		flush_out(c);
-		if ((c->out_head || c->inflight) && c->state == CS_CLOSING) {
+		if (c->out_head && c->state == CS_CLOSING) {
 			conn_update(c);
 			return;
 		}

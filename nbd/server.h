@@ -118,10 +118,7 @@ struct conn {
 
 	/* output */
 	struct outbuf *out_head, *out_tail;
-	size_t out_bytes;		/* unsent bytes queued (not those a worker sends) */
-	bool flushing;			/* a worker is sending part of the queue */
-	bool out_blocked;		/* the socket was full: wait for EPOLLOUT */
-	bool drop_output;		/* closed at once: sent or not, free it */
+	size_t out_bytes;		/* unsent bytes queued */
 
 	/* accounting and flow control */
 	unsigned inflight;		/* requests at the workers */
