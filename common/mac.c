@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mac.h"
+#include "parse.h"
 
 /** Hex digits in a group of the dotted (Cisco) notation "5254.0012.3456". */
 #define MAC_DOT_GROUP_DIGITS 4
@@ -23,22 +24,6 @@
 #define MAC_MULTICAST_BIT 0x01
 
 /**
- * hex_value() - the value of one hex digit.
- * @c: character
- * Return: 0..15, or -1 if @c is not a hex digit.
- */
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/**
  * parse_hex_run() - read exactly @n hex digits into bytes, two per byte.
  * @s:   text (at least @n characters, all checked)
  * @n:   number of digits, even
@@ -50,7 +35,7 @@ static int parse_hex_run(const char *s, size_t n, uint8_t *out)
 	size_t i;
 
 	for (i = 0; i < n; i += 2) {
-		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		int hi = hex_digit_value(s[i]), lo = hex_digit_value(s[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
@@ -79,8 +64,8 @@ static int parse_groups(const char *s, char sep, uint8_t *out, size_t max,
 
 		if (n == max)
 			return -EINVAL;
-		while (len < 2 && hex_value(s[len]) >= 0) {
-			v = v << 4 | (unsigned)hex_value(s[len]);
+		while (len < 2 && hex_digit_value(s[len]) >= 0) {
+			v = v << 4 | (unsigned)hex_digit_value(s[len]);
 			len++;
 		}
 		if (len == 0)

@@ -234,3 +234,15 @@ bool name_valid(const char *s)
 	}
 	return true;
 }
+
+/** hex_digit_value() - see parse.h. */
+int hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

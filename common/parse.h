@@ -35,6 +35,9 @@ int parse_bool(const char *s, bool *out);
  */
 bool name_valid(const char *s);
 
+/** hex_digit_value() - the value of hex digit @c (either case), or -1. */
+int hex_digit_value(char c);
+
 #define NAME_MAX_LEN 63
 
 #endif

@@ -191,9 +191,22 @@ static void test_name_valid(void **state)
 	assert_false(name_valid(name));
 }
 
+static void test_hex_digit_value(void **state)
+{
+	(void)state;
+	assert_int_equal(hex_digit_value('0'), 0);
+	assert_int_equal(hex_digit_value('9'), 9);
+	assert_int_equal(hex_digit_value('a'), 10);
+	assert_int_equal(hex_digit_value('F'), 15);
+	assert_int_equal(hex_digit_value('g'), -1);
+	assert_int_equal(hex_digit_value('\0'), -1);
+	assert_int_equal(hex_digit_value('/'), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_digit_value),
 		cmocka_unit_test(test_u64),
 		cmocka_unit_test(test_u32),
 		cmocka_unit_test(test_int),

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "tls.h"
+#include "parse.h"
 #include "util.h"
 
 /** Largest certificate, CA or key file read, in bytes. */
@@ -111,22 +112,6 @@ static void datum_wipe_free(gnutls_datum_t *d)
 }
 
 /**
- * hex_value() - value of one hex digit.
- * @c: character
- * Return: 0..15, or -1 if @c is not a hex digit.
- */
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/**
  * hex_decode() - decode @len hex digits into @out.
  * @hex: digits
  * @len: their number (even)
@@ -138,7 +123,7 @@ static size_t hex_decode(const char *hex, size_t len, unsigned char *out)
 	size_t i;
 
 	for (i = 0; i < len; i += HEX_PER_BYTE) {
-		int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+		int hi = hex_digit_value(hex[i]), lo = hex_digit_value(hex[i + 1]);
 
 		if (hi < 0)
 			return i + 1;
