@@ -26,7 +26,7 @@ EXTRA_DIST += $(SH_TESTS) tests/functions.sh
 
 if ENABLE_FUZZING
 FUZZERS = tests/fuzz/fuzz-conf tests/fuzz/fuzz-mac tests/fuzz/fuzz-export \
-	tests/fuzz/fuzz-tar-member tests/fuzz/fuzz-nbd-proto
+	tests/fuzz/fuzz-tar-member tests/fuzz/fuzz-nbd-proto tests/fuzz/fuzz-dhcp-proto
 noinst_PROGRAMS += $(FUZZERS)
 FUZZ_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
@@ -50,9 +50,20 @@ tests_fuzz_fuzz_nbd_proto_SOURCES = tests/fuzz/fuzz-nbd-proto.c
 tests_fuzz_fuzz_nbd_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_nbd_proto_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_nbd_proto_LDADD = nbd/libnbdproto.la
+tests_fuzz_fuzz_dhcp_proto_SOURCES = tests/fuzz/fuzz-dhcp-proto.c
+tests_fuzz_fuzz_dhcp_proto_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_dhcp_proto_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_dhcp_proto_LDADD = bootserver/libdhcpproto.la
+FUZZERS += tests/fuzz/fuzz-tftp-proto
+tests_fuzz_fuzz_tftp_proto_SOURCES = tests/fuzz/fuzz-tftp-proto.c
+tests_fuzz_fuzz_tftp_proto_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_tftp_proto_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_tftp_proto_LDADD = bootserver/libtftpproto.la
 endif
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
-	tests/fuzz/fuzz-tar-member.c tests/fuzz/fuzz-nbd-proto.c tests/fuzz/corpus
+	tests/fuzz/fuzz-tar-member.c tests/fuzz/fuzz-nbd-proto.c \
+	tests/fuzz/fuzz-dhcp-proto.c tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/fuzz-tftp-proto.c
 
 # tests/unit/: helpers shared by the cmocka unit tests, built for `make check`.
 check_LTLIBRARIES = tests/unit/libtestutil.la
