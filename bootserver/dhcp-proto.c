@@ -8,71 +8,14 @@
 #include <string.h>
 
 #include "dhcp-proto.h"
+#include "util.h"
+#include "wire.h"
 
 /* one byte of code, one of length, in front of every option value */
 #define OPT_HDR_LEN	2
 
-/**
- * set_msg() - format a message for the caller, if it wants one.
- * @msg: buffer of DHCP_MSG_LEN bytes, or NULL
- * @fmt: printf format
- */
-static void __attribute__((format(printf, 2, 3)))
-set_msg(char *msg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, DHCP_MSG_LEN, fmt, ap);
-	va_end(ap);
-}
-
-/**
- * get_be16() - read a big-endian 16-bit value.
- * @p: two bytes
- * Return: the value.
- */
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/**
- * get_be32() - read a big-endian 32-bit value.
- * @p: four bytes
- * Return: the value.
- */
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/**
- * put_be16() - write a big-endian 16-bit value.
- * @p: two bytes
- * @v: value
- */
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/**
- * put_be32() - write a big-endian 32-bit value.
- * @p: four bytes
- * @v: value
- */
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+/* set_msg() - a message for the caller, if it passed a buffer. */
+#define set_msg(msg, ...) err_set(msg, DHCP_MSG_LEN, __VA_ARGS__)
 
 /* ---- parsing ------------------------------------------------------------ */
 

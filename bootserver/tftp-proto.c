@@ -14,6 +14,8 @@
 #include <strings.h>
 
 #include "tftp-proto.h"
+#include "util.h"
+#include "wire.h"
 
 /** Most bytes of a client's value quoted in a message. */
 #define QUOTE_MAX		24
@@ -22,22 +24,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/**
- * set_msg() - format a message for the caller, if it wants one.
- * @msg: buffer of TFTP_MSG_LEN bytes, or NULL
- * @fmt: printf format
- */
-static void __attribute__((format(printf, 2, 3)))
-set_msg(char *msg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, TFTP_MSG_LEN, fmt, ap);
-	va_end(ap);
-}
+/* set_msg() - a message for the caller, if it passed a buffer. */
+#define set_msg(msg, ...) err_set(msg, TFTP_MSG_LEN, __VA_ARGS__)
 
 /**
  * quote() - a printable copy of client bytes for a message.
@@ -62,20 +50,6 @@ static const char *quote(char *out, const char *s, size_t len)
 	}
 	out[n] = '\0';
 	return out;
-}
-
-/** get_be16() - read a big-endian 16-bit value. @p: 2 bytes. Return: it. */
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/** put_be16() - write @v big-endian at @p. Return: @p + 2. */
-static uint8_t *put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
 }
 
 /** A read cursor over an input buffer. */

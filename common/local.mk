@@ -2,7 +2,7 @@
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/log.c common/log.h common/events.h \
-	common/util.c common/util.h \
+	common/util.c common/util.h common/wire.h \
 	common/parse.c common/parse.h \
 	common/mac.c common/mac.h \
 	common/token.c common/token.h \

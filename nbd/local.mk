@@ -12,7 +12,7 @@ nbd_libnbdproto_la_SOURCES = nbd/nbd-proto.c nbd/nbd-proto.h
 check_PROGRAMS += nbd/test-nbd-proto
 TESTS += nbd/test-nbd-proto
 nbd_test_nbd_proto_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-nbd_test_nbd_proto_LDADD = nbd/libnbdproto.la $(CMOCKA_LIBS)
+nbd_test_nbd_proto_LDADD = nbd/libnbdproto.la common/libcommon.la $(CMOCKA_LIBS)
 
 # The systemd unit, with the install paths filled in.  It goes to
 # $(systemdsystemunitdir) when configure defines that, else under the prefix.

@@ -13,6 +13,7 @@
 
 #include "nbd-proto.h"
 #include "util.h"
+#include "wire.h"
 
 /** Most bytes of an error message we send (fits the 16-bit length too). */
 #define NBD_MAX_MESSAGE_LEN	NBD_MAX_STRING_LEN
@@ -25,22 +26,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/**
- * set_msg() - format a message for the caller, if it wants one.
- * @msg: buffer of NBD_MSG_LEN bytes, or NULL
- * @fmt: printf format
- */
-static void __attribute__((format(printf, 2, 3)))
-set_msg(char *msg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, NBD_MSG_LEN, fmt, ap);
-	va_end(ap);
-}
+/* set_msg() - a message for the caller, if it passed a buffer. */
+#define set_msg(msg, ...) err_set(msg, NBD_MSG_LEN, __VA_ARGS__)
 
 /** A read cursor over an input buffer. */
 struct cursor {
@@ -63,50 +50,6 @@ static const uint8_t *take(struct cursor *c, size_t n)
 	c->p += n;
 	c->left -= n;
 	return p;
-}
-
-/** get_be16() - read a big-endian 16-bit value. @p: 2 bytes. Return: it. */
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/** get_be32() - read a big-endian 32-bit value. @p: 4 bytes. Return: it. */
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/** get_be64() - read a big-endian 64-bit value. @p: 8 bytes. Return: it. */
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-/** put_be16() - write @v big-endian at @p. Return: @p + 2. */
-static uint8_t *put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-	return p + 2;
-}
-
-/** put_be32() - write @v big-endian at @p. Return: @p + 4. */
-static uint8_t *put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-	return p + 4;
-}
-
-/** put_be64() - write @v big-endian at @p. Return: @p + 8. */
-static uint8_t *put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	return put_be32(p + 4, (uint32_t)v);
 }
 
 /**

@@ -49,16 +49,16 @@ tests_fuzz_fuzz_tar_member_LDADD = images/libimages.la
 tests_fuzz_fuzz_nbd_proto_SOURCES = tests/fuzz/fuzz-nbd-proto.c
 tests_fuzz_fuzz_nbd_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_nbd_proto_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_nbd_proto_LDADD = nbd/libnbdproto.la
+tests_fuzz_fuzz_nbd_proto_LDADD = nbd/libnbdproto.la common/libcommon.la
 tests_fuzz_fuzz_dhcp_proto_SOURCES = tests/fuzz/fuzz-dhcp-proto.c
 tests_fuzz_fuzz_dhcp_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_dhcp_proto_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_dhcp_proto_LDADD = bootserver/libdhcpproto.la
+tests_fuzz_fuzz_dhcp_proto_LDADD = bootserver/libdhcpproto.la common/libcommon.la
 FUZZERS += tests/fuzz/fuzz-tftp-proto
 tests_fuzz_fuzz_tftp_proto_SOURCES = tests/fuzz/fuzz-tftp-proto.c
 tests_fuzz_fuzz_tftp_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_tftp_proto_LDFLAGS = $(FUZZ_LINK)
-tests_fuzz_fuzz_tftp_proto_LDADD = bootserver/libtftpproto.la
+tests_fuzz_fuzz_tftp_proto_LDADD = bootserver/libtftpproto.la common/libcommon.la
 endif
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
 	tests/fuzz/fuzz-tar-member.c tests/fuzz/fuzz-nbd-proto.c \
