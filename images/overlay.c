@@ -527,7 +527,12 @@ err:
 	return rc;
 }
 
-int overlay_read(struct overlay *ov, void *buf, size_t len, uint64_t off)
+/**
+ * read_checked() - overlay_read() and overlay_read_cached(): @cached takes
+ * the lock only if it is free and reads only from the page cache.
+ */
+static int read_checked(struct overlay *ov, void *buf, size_t len, uint64_t off,
+			bool cached)
 {
 	int rc;
 
@@ -536,26 +541,23 @@ int overlay_read(struct overlay *ov, void *buf, size_t len, uint64_t off)
 	rc = check_range(ov, off, len);
 	if (rc < 0 || len == 0)
 		return rc;
-	pthread_rwlock_rdlock(&ov->lock);
-	rc = read_locked(ov, buf, len, off, false);
+	if (!cached)
+		pthread_rwlock_rdlock(&ov->lock);
+	else if (pthread_rwlock_tryrdlock(&ov->lock) != 0)
+		return -EAGAIN;
+	rc = read_locked(ov, buf, len, off, cached);
 	pthread_rwlock_unlock(&ov->lock);
 	return rc;
 }
 
+int overlay_read(struct overlay *ov, void *buf, size_t len, uint64_t off)
+{
+	return read_checked(ov, buf, len, off, false);
+}
+
 int overlay_read_cached(struct overlay *ov, void *buf, size_t len, uint64_t off)
 {
-	int rc;
-
-	if (!ov || (!buf && len > 0))
-		return -EINVAL;
-	rc = check_range(ov, off, len);
-	if (rc < 0 || len == 0)
-		return rc;
-	if (pthread_rwlock_tryrdlock(&ov->lock) != 0)
-		return -EAGAIN;
-	rc = read_locked(ov, buf, len, off, true);
-	pthread_rwlock_unlock(&ov->lock);
-	return rc;
+	return read_checked(ov, buf, len, off, true);
 }
 
 /**

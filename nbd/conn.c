@@ -324,39 +324,22 @@ static void flush_out(struct conn *c)
 
 /* ---- option replies --------------------------------------------------------- */
 
-/** opt_reply() - queue an option reply of @type with @payload. */
-static void opt_reply(struct conn *c, uint32_t type, const void *payload, size_t len)
-{
-	uint8_t buf[NBD_OPTION_REPLY_HEADER_LEN + 32];
-	uint8_t *big;
-	ssize_t n;
-
-	if (len <= sizeof(buf) - NBD_OPTION_REPLY_HEADER_LEN) {
-		n = nbd_encode_option_reply(buf, sizeof(buf), c->opt.option, type, payload, len);
-		if (n > 0)
-			queue_bytes(c, buf, (size_t)n);
-		return;
-	}
-	big = xmalloc(NBD_OPTION_REPLY_HEADER_LEN + len);
-	n = nbd_encode_option_reply(big, NBD_OPTION_REPLY_HEADER_LEN + len, c->opt.option,
-				    type, payload, len);
-	if (n > 0)
-		queue(c, out_new(NULL, 0, big, (size_t)n), false);
-	else
-		free(big);
-}
-
 /** opt_ack() - queue NBD_REP_ACK for the current option. */
 static void opt_ack(struct conn *c)
 {
-	opt_reply(c, NBD_REP_ACK, NULL, 0);
+	uint8_t buf[NBD_OPTION_REPLY_HEADER_LEN];
+	ssize_t n = nbd_encode_option_reply(buf, sizeof(buf), c->opt.option, NBD_REP_ACK,
+					    NULL, 0);
+
+	if (n > 0)
+		queue_bytes(c, buf, (size_t)n);
 }
 
 /** opt_error() - queue an error reply with a message (printf-style). */
 static void __attribute__((format(printf, 3, 4)))
 opt_error(struct conn *c, uint32_t type, const char *fmt, ...)
 {
-	char msg[NBD_MSG_LEN * 2];
+	char msg[RESOLVE_MSG_LEN];
 	uint8_t *buf = xmalloc(OPT_REPLY_MAX);
 	va_list ap;
 	ssize_t n;
@@ -465,7 +448,7 @@ static void opt_export_name(struct conn *c)
 {
 	uint8_t buf[NBD_EXPORT_NAME_REPLY_LEN + NBD_EXPORT_NAME_ZEROES];
 	struct nbd_string s;
-	char msg[NBD_MSG_LEN * 2], *name;
+	char msg[RESOLVE_MSG_LEN], *name;
 	uint32_t err;
 	ssize_t n;
 
@@ -474,7 +457,7 @@ static void opt_export_name(struct conn *c)
 		return;
 	}
 	name = string_dup(&s);
-	switch (resolve_export(c, name, true, &err, msg, sizeof(msg))) {
+	switch (resolve_export(c, name, true, &err, msg)) {
 	case RESOLVE_PARK:
 		c->state = CS_PARKED;
 		server_schedule_park_retry(c->srv);
@@ -509,7 +492,7 @@ static void opt_info_go(struct conn *c)
 {
 	uint8_t buf[OPT_REPLY_MAX];
 	struct nbd_opt_go go;
-	char msg[NBD_MSG_LEN * 2], desc[256], *name;
+	char msg[RESOLVE_MSG_LEN], desc[256], *name;
 	bool is_go = c->opt.option == NBD_OPT_GO;
 	uint32_t err;
 	uint16_t i, info;
@@ -531,7 +514,7 @@ static void opt_info_go(struct conn *c)
 		return;
 	}
 	name = string_dup(&go.name);
-	res = resolve_export(c, name, is_go, &err, msg, sizeof(msg));
+	res = resolve_export(c, name, is_go, &err, msg);
 	if (res == RESOLVE_PARK) {
 		c->state = CS_PARKED;
 		server_schedule_park_retry(c->srv);
@@ -635,7 +618,7 @@ static void opt_meta(struct conn *c)
 	uint8_t buf[OPT_REPLY_MAX];
 	bool set = c->opt.option == NBD_OPT_SET_META_CONTEXT;
 	struct nbd_opt_meta meta;
-	char msg[NBD_MSG_LEN * 2], *name;
+	char msg[RESOLVE_MSG_LEN], *name;
 	uint32_t err, i;
 	bool match = false;
 	int rc;
@@ -651,7 +634,7 @@ static void opt_meta(struct conn *c)
 		return;
 	}
 	name = string_dup(&meta.name);
-	if (resolve_export(c, name, false, &err, msg, sizeof(msg)) != RESOLVE_OK) {
+	if (resolve_export(c, name, false, &err, msg) != RESOLVE_OK) {
 		opt_error(c, err, "%s", msg);
 		refused(c, c->export_pub[0] ? c->export_pub : "(unparsable)", msg);
 		free(name);

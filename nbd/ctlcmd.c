@@ -61,36 +61,33 @@ static json_t *cmd_sessions(struct server *srv)
 	return reply;
 }
 
-/** cmd_versions() - {"cmd":"versions"}: image versions sessions hold. */
+/**
+ * cmd_versions() - {"cmd":"versions"}: the image versions sessions hold,
+ * with how many sessions hold each (closing ones too: their backend is
+ * still open).
+ */
 static json_t *cmd_versions(struct server *srv)
 {
-	json_t *list = json_array(), *reply = ctl_reply_ok(), *v;
-	const struct backend *b;
+	json_t *byver = json_object(), *list = json_array(), *reply = ctl_reply_ok(), *v;
 	const struct conn *c;
 	char key[BACKEND_KEY_MAX];
-	int n;
+	const char *k;
 
-	for (b = srv->backends; b; b = b->next) {
-		snprintf(key, sizeof(key), "%s@%d", b->image, b->version);
-		n = 0;
-		for (c = srv->conns; c; c = c->next)
-			if (c->be && c->be->version == b->version &&
-			    strcmp(c->be->image, b->image) == 0)
-				n++;
-		/* One entry per version, however many backends use it. */
-		v = NULL;
-		for (size_t i = 0; i < json_array_size(list); i++) {
-			json_t *e = json_array_get(list, i);
-
-			if (json_integer_value(json_object_get(e, "version")) == b->version &&
-			    strcmp(json_string_value(json_object_get(e, "image")), b->image) == 0)
-				v = e;
-		}
-		if (!v)
-			json_array_append_new(list, json_pack("{s:s, s:i, s:i}", "image", b->image,
-							      "version", b->version,
-							      "sessions", n));
+	for (c = srv->conns; c; c = c->next) {
+		if (!c->be)
+			continue;
+		snprintf(key, sizeof(key), "%s@%d", c->be->image, c->be->version);
+		v = json_object_get(byver, key);
+		if (v)
+			json_object_set_new(v, "sessions",
+					    json_integer(json_integer_value(json_object_get(v, "sessions")) + 1));
+		else
+			json_object_set_new(byver, key, json_pack("{s:s, s:i, s:i}", "image",
+						c->be->image, "version", c->be->version, "sessions", 1));
 	}
+	json_object_foreach(byver, k, v)
+		json_array_append(list, v);
+	json_decref(byver);
 	json_object_set_new(reply, "versions", list);
 	return reply;
 }
@@ -133,7 +130,7 @@ static json_t *cmd_disconnect(struct server *srv, json_t *req)
 		secs = json_integer_value(hold);
 	}
 	if (secs > 0) {
-		resolve_held(srv, "");	/* drop expired ones */
+		resolve_expire_holds(srv);
 		for (h = srv->holds; h; h = h->next)
 			if (strcmp(h->mac, mac) == 0)
 				break;

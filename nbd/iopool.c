@@ -31,7 +31,7 @@ struct iopool {
 	struct jobq finished;
 	bool stop;
 	int efd;			/* eventfd: finished jobs wait */
-	unsigned pending;		/* submitted and not yet completed */
+	unsigned pending;		/* submitted, done() not called: loop thread only */
 	unsigned nthreads;
 	pthread_t *threads;
 };
@@ -130,9 +130,9 @@ int iopool_fd(const struct iopool *pool)
 /** iopool_submit() - see iopool.h. */
 void iopool_submit(struct iopool *pool, struct iopool_job *job)
 {
+	pool->pending++;
 	pthread_mutex_lock(&pool->lock);
 	jobq_push(&pool->todo, job);
-	pool->pending++;
 	pthread_cond_signal(&pool->cond);
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -154,9 +154,7 @@ unsigned iopool_complete(struct iopool *pool)
 	while (list) {
 		job = list;
 		list = job->next;
-		pthread_mutex_lock(&pool->lock);
 		pool->pending--;
-		pthread_mutex_unlock(&pool->lock);
 		job->done(job);
 		n++;
 	}

@@ -99,8 +99,8 @@ void resolve_release(struct conn *c)
 	iopool_submit(c->srv->pool, &j->base);
 }
 
-/** resolve_held() - see server.h. */
-bool resolve_held(struct server *srv, const char *mac)
+/** resolve_expire_holds() - see server.h. */
+void resolve_expire_holds(struct server *srv)
 {
 	uint64_t now = monotonic_ns();
 	struct hold **pp = &srv->holds, *h;
@@ -109,12 +109,21 @@ bool resolve_held(struct server *srv, const char *mac)
 		if (h->until_ns <= now) {
 			*pp = h->next;
 			free(h);
-			continue;
+		} else {
+			pp = &h->next;
 		}
+	}
+}
+
+/** resolve_held() - see server.h. */
+bool resolve_held(struct server *srv, const char *mac)
+{
+	const struct hold *h;
+
+	resolve_expire_holds(srv);
+	for (h = srv->holds; h; h = h->next)
 		if (strcmp(h->mac, mac) == 0)
 			return true;
-		pp = &h->next;
-	}
 	return false;
 }
 
@@ -126,7 +135,7 @@ refuse(uint32_t *reply_err, uint32_t type, char *msg, const char *fmt, ...)
 
 	*reply_err = type;
 	va_start(ap, fmt);
-	vsnprintf(msg, NBD_MSG_LEN * 2, fmt, ap);
+	vsnprintf(msg, RESOLVE_MSG_LEN, fmt, ap);
 	va_end(ap);
 	return RESOLVE_REFUSED;
 }
@@ -298,7 +307,7 @@ static enum resolve_result resolve_reset_on_boot(struct conn *c, const struct re
 
 /** resolve_export() - see server.h. */
 enum resolve_result resolve_export(struct conn *c, const char *name, bool attach,
-				   uint32_t *reply_err, char *msg, size_t msglen)
+				   uint32_t *reply_err, char msg[RESOLVE_MSG_LEN])
 {
 	struct server *srv = c->srv;
 	struct reg_resolved *r = NULL;
@@ -309,7 +318,6 @@ enum resolve_result resolve_export(struct conn *c, const char *name, bool attach
 	enum resolve_result res;
 	bool stale;
 
-	(void)msglen;	/* every message fits NBD_MSG_LEN * 2, which callers give */
 	c->export_pub[0] = '\0';
 	c->client[0] = '\0';
 	memset(&c->en, 0, sizeof(c->en));

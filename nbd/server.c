@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ static void on_tick(struct evloop *loop, struct ev_timer *t, void *arg)
 			conn_kick(c, "idle timeout");
 		}
 	}
-	resolve_held(srv, "");	/* drops expired holds */
+	resolve_expire_holds(srv);
 }
 
 /** on_park() - rerun the GOs that wait for an old session to close. */
@@ -251,15 +252,14 @@ err:
 }
 
 /** load_tls() - (re)load the TLS credentials the config names, or none. */
-static int load_tls(struct server *srv, const struct lr_config *cfg, struct nbd_tls **out,
-		    char *err, size_t errlen)
+static int load_tls(const struct lr_config *cfg, struct nbd_tls **out, char *err,
+		    size_t errlen)
 {
 	struct nbd_tls_config tc;
 
 	*out = NULL;
 	if (strcmp(cfg->nbd_tls, "off") == 0)
 		return 0;
-	(void)srv;
 	memset(&tc, 0, sizeof(tc));
 	tc.cert = cfg->nbd_tls_cert;
 	tc.key = cfg->nbd_tls_key;
@@ -271,7 +271,7 @@ static int load_tls(struct server *srv, const struct lr_config *cfg, struct nbd_
 /** server_setup_tls() - load TLS at start-up (from blockd.c). */
 int server_setup_tls(struct server *srv, char *err, size_t errlen)
 {
-	return load_tls(srv, srv->cfg, &srv->tls, err, errlen);
+	return load_tls(srv->cfg, &srv->tls, err, errlen);
 }
 
 /** server_reload() - see server.h. */
@@ -293,7 +293,7 @@ int server_reload(struct server *srv, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto err;
 	}
-	rc = load_tls(srv, &cfg, &tls, err, errlen);
+	rc = load_tls(&cfg, &tls, err, errlen);
 	if (rc < 0)
 		goto err;
 	rc = store_open(cfg.state_dir, &st, err, errlen);
@@ -356,8 +356,12 @@ void server_free(struct server *srv)
 
 	/* Whatever the loop could not finish: close it here, flushing. */
 	if (srv->pool) {
-		while (iopool_pending(srv->pool) > 0)
+		struct pollfd pfd = { .fd = iopool_fd(srv->pool), .events = POLLIN };
+
+		while (iopool_pending(srv->pool) > 0) {
+			poll(&pfd, 1, -1);	/* wait for a worker, do not spin */
 			iopool_complete(srv->pool);
+		}
 	}
 	for (b = srv->backends; b; b = bn) {
 		bn = b->next;

@@ -41,6 +41,7 @@ struct nbd_tls_session;
 #define PARK_RETRY_MS		50		/* a GO waiting for an old session to close */
 #define SHUTDOWN_WAIT_MS	10000		/* SIGTERM: in-flight requests get this long */
 #define ADDR_STR_MAX		64
+#define RESOLVE_MSG_LEN		(NBD_MSG_LEN * 2)	/* a refusal's message */
 
 enum conn_state {
 	CS_CFLAGS,		/* reading the client's flags */
@@ -240,10 +241,13 @@ enum resolve_result {
  * @attach: false for NBD_OPT_INFO and meta contexts (check only).
  */
 enum resolve_result resolve_export(struct conn *c, const char *name, bool attach,
-				   uint32_t *reply_err, char *msg, size_t msglen);
+				   uint32_t *reply_err, char msg[RESOLVE_MSG_LEN]);
 
 /** resolve_release() - detach @c from its backend (closing it if last). */
 void resolve_release(struct conn *c);
+
+/** resolve_expire_holds() - forget holds whose time is up. */
+void resolve_expire_holds(struct server *srv);
 
 /** resolve_held() - whether client @mac is held by the admin now. */
 bool resolve_held(struct server *srv, const char *mac);
