@@ -1,9 +1,11 @@
 #!/bin/sh
-# While something answers on lanroot-blockd's control socket, clients may
-# be connected and this lanroot cannot yet ask which versions and overlays
-# their sessions hold: `image gc` and `client reset` refuse unless --force,
-# and `status` says blockd is running.  A socket nobody answers on is only
-# warned about.
+# Something answers on lanroot-blockd's control socket but cannot say which
+# sessions and versions it holds (a stand-in that replies {"ok":true} to
+# everything, without "sessions" or "versions"): `image gc` and `client
+# reset` refuse unless --force, since clients may be connected, and
+# `status` says blockd is running.  A socket nobody answers on is only
+# warned about.  (The real blockd is in test-status-sessions,
+# test-client-reset-connected and test-gc-in-use.)
 . "${top_srcdir:-.}/tests/functions.sh"
 requires "$PYTHON" --version
 mktmpdir
