@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "admin.h"
 #include "capture.h"
 #include "events.h"
@@ -753,8 +755,15 @@ static int client_root_url(struct admin *a, const struct reg_resolved *r, const 
 			   char *out, size_t outlen)
 {
 	const char *host = a->cfg.server_address ? a->cfg.server_address : "";
-	bool v6 = strchr(host, ':') != NULL;
+	char guessed[INET6_ADDRSTRLEN];
+	bool v6;
 	int n;
+
+	if (!*host) {
+		ipv4_guess_local(guessed, sizeof(guessed));
+		host = guessed;
+	}
+	v6 = strchr(host, ':') != NULL;
 
 	if (strcmp(r->group.proto, PROTO_ISCSI) != 0)
 		return export_root_url(host, a->cfg.nbd_port, export, out, outlen);

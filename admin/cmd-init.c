@@ -12,53 +12,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "admin.h"
 #include "events.h"
 #include "log.h"
 #include "util.h"
 
 /* Used when the host has no other IPv4 address that is up. */
-#define INIT_FALLBACK_ADDRESS "127.0.0.1"
 
 static const char init_usage[] =
 	"Usage: lanroot init [--address ADDRESS]\n"
 	"\n"
 	"Create the state directory (registry, secret, images/, overlays/, tmp/)\n"
 	"and, if it does not exist yet, the config file named by -c (default\n"
-	CONFIG_DEFAULT_PATH ") with state_dir and server_address filled in.\n"
+	CONFIG_DEFAULT_PATH ") with state_dir and [server] address filled in.\n"
 	"Running it again changes nothing and says so; the secret is never\n"
 	"replaced and an existing config file is never rewritten.\n"
 	"\n"
 	"Options:\n"
 	"  --address ADDRESS  the address clients reach this server at (written\n"
-	"                     as server_address; default: the first IPv4 address\n"
-	"                     of an interface that is up, else " INIT_FALLBACK_ADDRESS ")\n"
+	"                     as [server] address; default: the first IPv4 address\n"
+	"                     of an interface that is up, else " IPV4_FALLBACK_ADDRESS ")\n"
 	"  -h, --help         this help\n";
-
-/**
- * guess_address() - the first IPv4 address of an up, non-loopback
- * interface, as text in @out; INIT_FALLBACK_ADDRESS if there is none.
- */
-static void guess_address(char *out, size_t outlen)
-{
-	struct ifaddrs *ifs, *i;
-	const struct sockaddr_in *sin;
-
-	str_copy(out, outlen, INIT_FALLBACK_ADDRESS);
-	if (getifaddrs(&ifs) < 0)
-		return;
-	for (i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
-			continue;
-		if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
-			continue;
-		sin = (const struct sockaddr_in *)i->ifa_addr;
-		if (inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)outlen))
-			break;
-		str_copy(out, outlen, INIT_FALLBACK_ADDRESS);
-	}
-	freeifaddrs(ifs);
-}
 
 /**
  * write_config() - write the default config to @path, creating its
@@ -105,15 +80,15 @@ int cmd_init(struct admin *a, int argc, char **argv)
 
 	had_config = stat(path, &sb) == 0;
 	if (address && had_config)
-		log_warn("%s exists and is not rewritten; set server_address = %s there", path,
+		log_warn("%s exists and is not rewritten; set [server] address = %s there", path,
 			 address);
 	if (address) {
-		rc = config_set(&a->cfg, "lanroot", "server_address", address, err, sizeof(err));
+		rc = config_set(&a->cfg, "server", "address", address, err, sizeof(err));
 		if (rc < 0)
 			return admin_usage_error(cmd, "init: --address: %s", err);
 	} else if (!had_config) {
-		guess_address(guessed, sizeof(guessed));
-		rc = config_set(&a->cfg, "lanroot", "server_address", guessed, err, sizeof(err));
+		ipv4_guess_local(guessed, sizeof(guessed));
+		rc = config_set(&a->cfg, "server", "address", guessed, err, sizeof(err));
 		if (rc < 0)
 			return admin_error("init: %s", err);
 	}
@@ -131,7 +106,7 @@ int cmd_init(struct admin *a, int argc, char **argv)
 		rc = write_config(a, path);
 		if (rc < 0)
 			return admin_error("init: cannot write config %s: %s", path, strerror(-rc));
-		admin_say(a, "wrote config %s (state_dir = %s, server_address = %s)", path,
+		admin_say(a, "wrote config %s (state_dir = %s, address = %s)", path,
 			  a->cfg.state_dir, a->cfg.server_address);
 	}
 	if (had_state && had_config) {

@@ -73,6 +73,9 @@ static const char *const log_choices[] = { "stderr", "syslog", "json", NULL };
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const tls_choices[] = { "off", "optional", "require", NULL };
 static const char *const dhcp_choices[] = { "off", "full", "proxy", NULL };
+static const char *const ra_choices[] = { "auto", "on", "off", NULL };
+static const char *const loader_choices[] = { "ipxe", "pxelinux", NULL };
+static const char *const unknown_choices[] = { "refuse", "default", "menu", NULL };
 
 #define FIELD(f) offsetof(struct lr_config, f)
 
@@ -86,8 +89,6 @@ static const struct conf_key conf_keys[] = {
 	  "stderr", "Where log lines go: stderr, syslog or json (JSON lines on stderr)." },
 	{ "lanroot", "log_level", CONF_ENUM, FIELD(log_level), 0, 0, level_choices,
 	  "info", "Least important lines logged: error, warn, info or debug." },
-	{ "lanroot", "server_address", CONF_STRING, FIELD(server_address), 0, 0, NULL,
-	  "127.0.0.1", "Address at which clients reach this server (put in root URLs)." },
 
 	{ "overlay", "cluster_size", CONF_SIZE, FIELD(cluster_size),
 	  CLUSTER_SIZE_MIN, CLUSTER_SIZE_MAX, NULL,
@@ -126,16 +127,78 @@ static const struct conf_key conf_keys[] = {
 	{ "iscsi", "iqn", CONF_STRING, FIELD(iscsi_iqn), 0, 0, NULL,
 	  "iqn.2026-11.org.lanroot", "IQN prefix of the targets." },
 
-	{ "bootd", "interface", CONF_STRING, FIELD(bootd_interface), 0, 0, NULL,
-	  "", "Network interface to serve DHCP on; empty for all." },
-	{ "bootd", "dhcp", CONF_ENUM, FIELD(bootd_dhcp), 0, 0, dhcp_choices,
-	  "proxy", "DHCP mode: off, full (hand out addresses) or proxy (boot info only)." },
-	{ "bootd", "http_port", CONF_UINT, FIELD(bootd_http_port), PORT_MIN, PORT_MAX, NULL,
-	  "80", "TCP port of the HTTP boot server." },
-	{ "bootd", "tftp_root", CONF_STRING, FIELD(bootd_tftp_root), 0, 0, NULL,
-	  LOCALSTATEDIR "/lib/lanroot/tftp", "Directory of boot loaders served by TFTP." },
-	{ "bootd", "control", CONF_STRING, FIELD(bootd_control), 0, 0, NULL,
+	{ "server", "address", CONF_STRING, FIELD(server_address), 0, 0, NULL,
+	  "", "Address clients reach this server at (boot files, URLs, root=); empty: the address a request came in on." },
+	{ "server", "control", CONF_STRING, FIELD(bootd_control), 0, 0, NULL,
 	  RUNSTATEDIR "/lanroot/bootd.sock", "Control socket of lanroot-bootd." },
+
+	{ "tftp", "listen", CONF_STRING, FIELD(tftp_listen), 0, 0, NULL,
+	  "", "IPv4 address the TFTP server binds; empty for all." },
+	{ "tftp", "port", CONF_UINT, FIELD(tftp_port), PORT_MIN, PORT_MAX, NULL,
+	  "69", "UDP port of the TFTP server." },
+	{ "tftp", "root", CONF_STRING, FIELD(tftp_root), 0, 0, NULL,
+	  LOCALSTATEDIR "/lib/lanroot/tftp", "Directory served by TFTP and HTTP (besides loaders and images)." },
+	{ "tftp", "max_transfers", CONF_UINT, FIELD(tftp_max_transfers), 1, 65536, NULL,
+	  "512", "TFTP transfers at once; more requests are refused." },
+	{ "tftp", "timeout", CONF_UINT, FIELD(tftp_timeout), 1, 255, NULL,
+	  "1", "Seconds before the first retransmission (doubles, up to 8 s)." },
+	{ "tftp", "retries", CONF_UINT, FIELD(tftp_retries), 1, 50, NULL,
+	  "5", "Retransmissions before a transfer is given up." },
+	{ "tftp", "max_blksize", CONF_UINT, FIELD(tftp_max_blksize), 8, 65464, NULL,
+	  "65464", "Largest block size granted (RFC 2348)." },
+	{ "tftp", "max_windowsize", CONF_UINT, FIELD(tftp_max_windowsize), 1, 1024, NULL,
+	  "64", "Largest window granted (RFC 7440)." },
+
+	{ "http", "listen", CONF_STRING, FIELD(http_listen), 0, 0, NULL,
+	  "", "Address the HTTP server binds; empty for all." },
+	{ "http", "port", CONF_UINT, FIELD(http_port), PORT_MIN, PORT_MAX, NULL,
+	  "80", "TCP port of the HTTP server." },
+	{ "http", "max_connections", CONF_UINT, FIELD(http_max_connections), 1, 65536, NULL,
+	  "1024", "HTTP connections at once." },
+	{ "http", "timeout", CONF_UINT, FIELD(http_timeout), 1, 3600, NULL,
+	  "30", "Seconds an idle HTTP connection is kept." },
+
+	{ "dhcp", "mode", CONF_ENUM, FIELD(dhcp_mode), 0, 0, dhcp_choices,
+	  "proxy", "off, full (hand out addresses) or proxy (boot information only, beside the site's DHCP server)." },
+	{ "dhcp", "interface", CONF_STRING, FIELD(dhcp_interface), 0, 0, NULL,
+	  "", "Interfaces to serve DHCP on (comma list); empty for every interface with an IPv4 address but lo." },
+	{ "dhcp", "range", CONF_STRING, FIELD(dhcp_range), 0, 0, NULL,
+	  "", "Address pools, FIRST-LAST (comma list; full mode)." },
+	{ "dhcp", "subnet", CONF_STRING, FIELD(dhcp_subnet), 0, 0, NULL,
+	  "", "Subnets served, as CIDR (comma list); each range lies in one." },
+	{ "dhcp", "router", CONF_STRING, FIELD(dhcp_router), 0, 0, NULL,
+	  "", "Default routers (comma list); each subnet gets the one inside it." },
+	{ "dhcp", "dns", CONF_STRING, FIELD(dhcp_dns), 0, 0, NULL,
+	  "", "DNS servers (comma list)." },
+	{ "dhcp", "domain", CONF_STRING, FIELD(dhcp_domain), 0, 0, NULL,
+	  "", "Domain name given to clients; empty for none." },
+	{ "dhcp", "lease_time", CONF_UINT, FIELD(dhcp_lease_time), 60, 31536000, NULL,
+	  "3600", "Seconds a lease lasts." },
+	{ "dhcp", "router_advertisement", CONF_ENUM, FIELD(dhcp_router_advertisement), 0, 0,
+	  ra_choices, "auto", "Send a minimal IPv6 router advertisement (iPXE boots faster): on, off, or auto (on in full mode)." },
+	{ "dhcp", "allowed_servers", CONF_STRING, FIELD(dhcp_allowed_servers), 0, 0, NULL,
+	  "", "Other DHCP servers expected on the segment (comma list of IPv4 addresses)." },
+	{ "dhcp", "rogue_probe_interval", CONF_UINT, FIELD(dhcp_rogue_probe_interval), 0, 86400, NULL,
+	  "300", "Seconds between probes for other DHCP servers; 0 only listens." },
+
+	{ "boot", "loader", CONF_ENUM, FIELD(boot_loader), 0, 0, loader_choices,
+	  "ipxe", "Loader for groups whose loader is auto: ipxe or pxelinux." },
+	{ "boot", "unknown_clients", CONF_ENUM, FIELD(boot_unknown_clients), 0, 0, unknown_choices,
+	  "refuse", "Machines not in the registry: refuse, default (boot default_group) or menu." },
+	{ "boot", "default_group", CONF_STRING, FIELD(boot_default_group), 0, 0, NULL,
+	  "", "Group unknown machines boot when unknown_clients = default." },
+	{ "boot", "menu_timeout", CONF_UINT, FIELD(boot_menu_timeout), 0, 3600, NULL,
+	  "5", "Seconds a boot menu waits before its first entry." },
+	{ "boot", "check_requester", CONF_BOOL, FIELD(boot_check_requester), 0, 0, NULL,
+	  "yes", "Send a client's boot config (it holds its token) only to that machine." },
+	{ "boot", "pxelinux_dir", CONF_STRING, FIELD(boot_pxelinux_dir), 0, 0, NULL,
+	  "/usr/lib/PXELINUX", "Where pxelinux.0 is (Debian package pxelinux)." },
+	{ "boot", "syslinux_dir", CONF_STRING, FIELD(boot_syslinux_dir), 0, 0, NULL,
+	  "/usr/lib/syslinux/modules", "syslinux modules, with bios/ and efi64/ (syslinux-common)." },
+	{ "boot", "syslinux_efi_dir", CONF_STRING, FIELD(boot_syslinux_efi_dir), 0, 0, NULL,
+	  "/usr/lib/SYSLINUX.EFI", "Where efi64/syslinux.efi is (syslinux-efi)." },
+	{ "boot", "ipxe_dir", CONF_STRING, FIELD(boot_ipxe_dir), 0, 0, NULL,
+	  "/usr/lib/ipxe", "Where undionly.kpxe and snponly.efi are (ipxe)." },
 };
 
 #define CONF_NKEYS ARRAY_SIZE(conf_keys)

@@ -26,7 +26,6 @@ struct lr_config {
 	char *user;		/* unprivileged user the daemons drop to */
 	char *log;		/* stderr | syslog | json */
 	char *log_level;	/* error | warn | info | debug */
-	char *server_address;	/* address clients reach this server at */
 
 	/* [overlay] */
 	uint32_t cluster_size;	/* bytes, power of two, 4 KiB – 1 MiB */
@@ -50,12 +49,49 @@ struct lr_config {
 	uint32_t iscsi_port;	/* TCP port, default 3260 */
 	char *iscsi_iqn;	/* target IQN prefix */
 
-	/* [bootd] (lanroot-bootd) */
-	char *bootd_interface;	/* interface to serve DHCP on */
-	char *bootd_dhcp;	/* off | full | proxy */
-	uint32_t bootd_http_port; /* default 80 */
-	char *bootd_tftp_root;	/* boot loaders and their modules */
+	/* [server] (lanroot-bootd) */
+	char *server_address;	/* address clients are told, "" = per request */
 	char *bootd_control;	/* control socket path */
+
+	/* [tftp] */
+	char *tftp_listen;	/* IPv4 address to bind, "" = all */
+	uint32_t tftp_port;	/* UDP port, default 69 */
+	char *tftp_root;	/* directory served (beside loaders and images) */
+	uint32_t tftp_max_transfers; /* transfers at once */
+	uint32_t tftp_timeout;	/* seconds before the first retransmission */
+	uint32_t tftp_retries;	/* retransmissions before giving up */
+	uint32_t tftp_max_blksize; /* largest blksize granted */
+	uint32_t tftp_max_windowsize; /* largest windowsize granted */
+
+	/* [http] */
+	char *http_listen;	/* address to bind, "" = all */
+	uint32_t http_port;	/* TCP port, default 80 */
+	uint32_t http_max_connections;
+	uint32_t http_timeout;	/* idle seconds */
+
+	/* [dhcp] */
+	char *dhcp_mode;	/* off | proxy | full */
+	char *dhcp_interface;	/* comma list, "" = all but lo */
+	char *dhcp_range;	/* comma list of FIRST-LAST */
+	char *dhcp_subnet;	/* comma list of CIDR */
+	char *dhcp_router;	/* comma list */
+	char *dhcp_dns;		/* comma list */
+	char *dhcp_domain;	/* "" = none */
+	uint32_t dhcp_lease_time; /* seconds */
+	char *dhcp_router_advertisement; /* auto | on | off */
+	char *dhcp_allowed_servers; /* comma list of IPv4 addresses */
+	uint32_t dhcp_rogue_probe_interval; /* seconds, 0 = never probe */
+
+	/* [boot] */
+	char *boot_loader;	/* ipxe | pxelinux, for groups with loader auto */
+	char *boot_unknown_clients; /* refuse | default | menu */
+	char *boot_default_group; /* group of unknown clients (default) */
+	uint32_t boot_menu_timeout; /* seconds */
+	bool boot_check_requester; /* configs only to the machine they are for */
+	char *boot_pxelinux_dir;
+	char *boot_syslinux_dir;
+	char *boot_syslinux_efi_dir;
+	char *boot_ipxe_dir;
 };
 
 /**

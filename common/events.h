@@ -40,4 +40,21 @@
 #define EV_NBD_OVERLAY_RESET	"nbd.overlay_reset"
 #define EV_NBD_TLS_ERROR	"nbd.tls_error"
 
+/* boot server (lanroot-bootd) */
+#define EV_DHCP_DISCOVER	"dhcp.discover"
+#define EV_DHCP_OFFER		"dhcp.offer"
+#define EV_DHCP_REQUEST		"dhcp.request"
+#define EV_DHCP_ACK		"dhcp.ack"
+#define EV_DHCP_NAK		"dhcp.nak"
+#define EV_DHCP_RELEASE		"dhcp.release"
+#define EV_DHCP_DECLINE		"dhcp.decline"
+#define EV_DHCP_INFORM		"dhcp.inform"
+#define EV_DHCP_ROGUE		"dhcp.rogue_server"
+#define EV_DHCP_LEASE_EXPIRED	"dhcp.lease_expired"
+#define EV_TFTP_START		"tftp.start"
+#define EV_TFTP_FINISH		"tftp.finish"
+#define EV_TFTP_ERROR		"tftp.error"
+#define EV_HTTP_GET		"http.get"
+#define EV_BOOT_CONFIG		"boot.config"
+
 #endif

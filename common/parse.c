@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "parse.h"
@@ -245,4 +247,65 @@ int hex_digit_value(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/** is_blank() - space or tab. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/**
+ * split_list() - walk @s once, cutting at commas and trimming each item.
+ */
+int split_list(const char *s, char ***items, size_t *n)
+{
+	char **v = NULL;
+	size_t count = 0;
+	const char *p = s, *end, *a, *b;
+
+	*items = NULL;
+	*n = 0;
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0') {
+		*items = xcalloc(1, sizeof(char *));
+		return 0;
+	}
+	for (;;) {
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		a = p;
+		b = end;
+		while (a < b && is_blank(*a))
+			a++;
+		while (b > a && is_blank(b[-1]))
+			b--;
+		if (a == b) {
+			split_list_free(v);
+			return -EINVAL;
+		}
+		v = xrealloc(v, (count + 2) * sizeof(char *));
+		v[count] = xcalloc(1, (size_t)(b - a) + 1);
+		memcpy(v[count], a, (size_t)(b - a));
+		count++;
+		v[count] = NULL;
+		if (*end == '\0')
+			break;
+		p = end + 1;
+	}
+	*items = v;
+	*n = count;
+	return 0;
+}
+
+/** split_list_free() - free what split_list() returned (NULL is fine). */
+void split_list_free(char **items)
+{
+	if (!items)
+		return;
+	for (char **p = items; *p; p++)
+		free(*p);
+	free(items);
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /**
  * parse_u64() - decimal unsigned integer within [@min, @max].
@@ -39,5 +40,15 @@ bool name_valid(const char *s);
 int hex_digit_value(char c);
 
 #define NAME_MAX_LEN 63
+
+/**
+ * split_list() - the items of a comma-separated config list, white space
+ * around each trimmed: "eth1, eth2" → {"eth1", "eth2"}.  An empty string
+ * (or only blanks) is an empty list; an empty item ("a,,b", "a,") is
+ * -EINVAL.  *@items is a NULL-terminated array; free it with
+ * split_list_free().  Return 0 or -EINVAL.
+ */
+int split_list(const char *s, char ***items, size_t *n);
+void split_list_free(char **items);
 
 #endif

@@ -73,11 +73,39 @@ static void assert_same_config(const struct lr_config *a, const struct lr_config
 	SAME_NUM(nbd_workers);
 	SAME_NUM(iscsi_port);
 	SAME_STR(iscsi_iqn);
-	SAME_STR(bootd_interface);
-	SAME_STR(bootd_dhcp);
-	SAME_NUM(bootd_http_port);
-	SAME_STR(bootd_tftp_root);
 	SAME_STR(bootd_control);
+	SAME_STR(tftp_listen);
+	SAME_NUM(tftp_port);
+	SAME_STR(tftp_root);
+	SAME_NUM(tftp_max_transfers);
+	SAME_NUM(tftp_timeout);
+	SAME_NUM(tftp_retries);
+	SAME_NUM(tftp_max_blksize);
+	SAME_NUM(tftp_max_windowsize);
+	SAME_STR(http_listen);
+	SAME_NUM(http_port);
+	SAME_NUM(http_max_connections);
+	SAME_NUM(http_timeout);
+	SAME_STR(dhcp_mode);
+	SAME_STR(dhcp_interface);
+	SAME_STR(dhcp_range);
+	SAME_STR(dhcp_subnet);
+	SAME_STR(dhcp_router);
+	SAME_STR(dhcp_dns);
+	SAME_STR(dhcp_domain);
+	SAME_NUM(dhcp_lease_time);
+	SAME_STR(dhcp_router_advertisement);
+	SAME_STR(dhcp_allowed_servers);
+	SAME_NUM(dhcp_rogue_probe_interval);
+	SAME_STR(boot_loader);
+	SAME_STR(boot_unknown_clients);
+	SAME_STR(boot_default_group);
+	SAME_NUM(boot_menu_timeout);
+	SAME_NUM(boot_check_requester);
+	SAME_STR(boot_pxelinux_dir);
+	SAME_STR(boot_syslinux_dir);
+	SAME_STR(boot_syslinux_efi_dir);
+	SAME_STR(boot_ipxe_dir);
 #undef SAME_STR
 #undef SAME_NUM
 }
@@ -93,7 +121,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.user, "lanroot");
 	assert_string_equal(cfg.log, "stderr");
 	assert_string_equal(cfg.log_level, "info");
-	assert_string_equal(cfg.server_address, "127.0.0.1");
+	assert_string_equal(cfg.server_address, "");
 	assert_int_equal(cfg.cluster_size, 4096);
 	assert_string_equal(cfg.nbd_listen, "");
 	assert_int_equal(cfg.nbd_port, 10809);
@@ -110,11 +138,33 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.nbd_workers, 4);
 	assert_int_equal(cfg.iscsi_port, 3260);
 	assert_string_equal(cfg.iscsi_iqn, "iqn.2026-11.org.lanroot");
-	assert_string_equal(cfg.bootd_interface, "");
-	assert_string_equal(cfg.bootd_dhcp, "proxy");
-	assert_int_equal(cfg.bootd_http_port, 80);
-	assert_string_equal(cfg.bootd_tftp_root, LOCALSTATEDIR "/lib/lanroot/tftp");
 	assert_string_equal(cfg.bootd_control, RUNSTATEDIR "/lanroot/bootd.sock");
+	assert_string_equal(cfg.tftp_listen, "");
+	assert_int_equal(cfg.tftp_port, 69);
+	assert_string_equal(cfg.tftp_root, LOCALSTATEDIR "/lib/lanroot/tftp");
+	assert_int_equal(cfg.tftp_max_transfers, 512);
+	assert_int_equal(cfg.tftp_timeout, 1);
+	assert_int_equal(cfg.tftp_retries, 5);
+	assert_int_equal(cfg.tftp_max_blksize, 65464);
+	assert_int_equal(cfg.tftp_max_windowsize, 64);
+	assert_string_equal(cfg.http_listen, "");
+	assert_int_equal(cfg.http_port, 80);
+	assert_int_equal(cfg.http_max_connections, 1024);
+	assert_int_equal(cfg.http_timeout, 30);
+	assert_string_equal(cfg.dhcp_mode, "proxy");
+	assert_string_equal(cfg.dhcp_interface, "");
+	assert_int_equal(cfg.dhcp_lease_time, 3600);
+	assert_string_equal(cfg.dhcp_router_advertisement, "auto");
+	assert_int_equal(cfg.dhcp_rogue_probe_interval, 300);
+	assert_string_equal(cfg.boot_loader, "ipxe");
+	assert_string_equal(cfg.boot_unknown_clients, "refuse");
+	assert_string_equal(cfg.boot_default_group, "");
+	assert_int_equal(cfg.boot_menu_timeout, 5);
+	assert_true(cfg.boot_check_requester);
+	assert_string_equal(cfg.boot_pxelinux_dir, "/usr/lib/PXELINUX");
+	assert_string_equal(cfg.boot_syslinux_dir, "/usr/lib/syslinux/modules");
+	assert_string_equal(cfg.boot_syslinux_efi_dir, "/usr/lib/SYSLINUX.EFI");
+	assert_string_equal(cfg.boot_ipxe_dir, "/usr/lib/ipxe");
 	config_free(&cfg);
 	assert_null(cfg.state_dir);
 	config_free(&cfg);	/* twice is harmless */
@@ -131,7 +181,6 @@ static void test_full_file(void **state)
 		"user = nobody\n"
 		"log = json\n"
 		"log_level = debug\n"
-		"server_address = 10.0.0.1\n"
 		"[overlay]\n"
 		"cluster_size = 64K\n"
 		"[nbd]\n"
@@ -150,12 +199,45 @@ static void test_full_file(void **state)
 		"[iscsi]\n"
 		"port = 3261\n"
 		"iqn = iqn.2030-01.test\n"
-		"[bootd]\n"
-		"interface = eth1\n"
-		"dhcp = full\n"
-		"http_port = 8080\n"
-		"tftp_root = /srv/tftp\n"
-		"control = /tmp/bootd.sock\n");
+		"[server]\n"
+		"address = 10.0.0.1\n"
+		"control = /tmp/bootd.sock\n"
+		"[tftp]\n"
+		"listen = 10.0.0.1\n"
+		"port = 6969\n"
+		"root = /srv/tftp\n"
+		"max_transfers = 100\n"
+		"timeout = 2\n"
+		"retries = 3\n"
+		"max_blksize = 1468\n"
+		"max_windowsize = 16\n"
+		"[http]\n"
+		"listen = 10.0.0.1\n"
+		"port = 8080\n"
+		"max_connections = 64\n"
+		"timeout = 5\n"
+		"[dhcp]\n"
+		"mode = full\n"
+		"interface = eth1, eth2\n"
+		"range = 10.0.0.100-10.0.0.200\n"
+		"subnet = 10.0.0.0/24\n"
+		"router = 10.0.0.254\n"
+		"dns = 10.0.0.53\n"
+		"domain = lab.example\n"
+		"lease_time = 600\n"
+		"router_advertisement = off\n"
+		"allowed_servers = 10.0.0.2\n"
+		"rogue_probe_interval = 0\n"
+		"[boot]\n"
+		"loader = pxelinux\n"
+		"unknown_clients = default\n"
+		"default_group = kiosk\n"
+		"menu_timeout = 0\n"
+		"check_requester = no\n"
+		"pxelinux_dir = /opt/pxelinux\n"
+		"syslinux_dir = /opt/syslinux\n"
+		"syslinux_efi_dir = /opt/syslinux.efi\n"
+		"ipxe_dir = /opt/ipxe\n");
 	assert_null(cfg.path);
 	assert_string_equal(cfg.state_dir, "/srv/lanroot");
 	assert_string_equal(cfg.user, "nobody");
@@ -177,11 +259,39 @@ static void test_full_file(void **state)
 	assert_int_equal(cfg.nbd_workers, 256);
 	assert_int_equal(cfg.iscsi_port, 3261);
 	assert_string_equal(cfg.iscsi_iqn, "iqn.2030-01.test");
-	assert_string_equal(cfg.bootd_interface, "eth1");
-	assert_string_equal(cfg.bootd_dhcp, "full");
-	assert_int_equal(cfg.bootd_http_port, 8080);
-	assert_string_equal(cfg.bootd_tftp_root, "/srv/tftp");
 	assert_string_equal(cfg.bootd_control, "/tmp/bootd.sock");
+	assert_string_equal(cfg.tftp_listen, "10.0.0.1");
+	assert_int_equal(cfg.tftp_port, 6969);
+	assert_string_equal(cfg.tftp_root, "/srv/tftp");
+	assert_int_equal(cfg.tftp_max_transfers, 100);
+	assert_int_equal(cfg.tftp_timeout, 2);
+	assert_int_equal(cfg.tftp_retries, 3);
+	assert_int_equal(cfg.tftp_max_blksize, 1468);
+	assert_int_equal(cfg.tftp_max_windowsize, 16);
+	assert_string_equal(cfg.http_listen, "10.0.0.1");
+	assert_int_equal(cfg.http_port, 8080);
+	assert_int_equal(cfg.http_max_connections, 64);
+	assert_int_equal(cfg.http_timeout, 5);
+	assert_string_equal(cfg.dhcp_mode, "full");
+	assert_string_equal(cfg.dhcp_interface, "eth1, eth2");
+	assert_string_equal(cfg.dhcp_range, "10.0.0.100-10.0.0.200");
+	assert_string_equal(cfg.dhcp_subnet, "10.0.0.0/24");
+	assert_string_equal(cfg.dhcp_router, "10.0.0.254");
+	assert_string_equal(cfg.dhcp_dns, "10.0.0.53");
+	assert_string_equal(cfg.dhcp_domain, "lab.example");
+	assert_int_equal(cfg.dhcp_lease_time, 600);
+	assert_string_equal(cfg.dhcp_router_advertisement, "off");
+	assert_string_equal(cfg.dhcp_allowed_servers, "10.0.0.2");
+	assert_int_equal(cfg.dhcp_rogue_probe_interval, 0);
+	assert_string_equal(cfg.boot_loader, "pxelinux");
+	assert_string_equal(cfg.boot_unknown_clients, "default");
+	assert_string_equal(cfg.boot_default_group, "kiosk");
+	assert_int_equal(cfg.boot_menu_timeout, 0);
+	assert_false(cfg.boot_check_requester);
+	assert_string_equal(cfg.boot_pxelinux_dir, "/opt/pxelinux");
+	assert_string_equal(cfg.boot_syslinux_dir, "/opt/syslinux");
+	assert_string_equal(cfg.boot_syslinux_efi_dir, "/opt/syslinux.efi");
+	assert_string_equal(cfg.boot_ipxe_dir, "/opt/ipxe");
 	config_free(&cfg);
 }
 
@@ -257,8 +367,15 @@ static void test_error_messages(void **state)
 		   "lanroot.conf:2: [lanroot] log: 'file' is not one of stderr, syslog, json");
 	load_error("[lanroot]\nlog_level = verbose\n",
 		   "lanroot.conf:2: [lanroot] log_level: 'verbose' is not one of error, warn, info, debug");
-	load_error("[bootd]\ndhcp = on\n",
-		   "lanroot.conf:2: [bootd] dhcp: 'on' is not one of off, full, proxy");
+	load_error("[dhcp]\nmode = on\n",
+		   "lanroot.conf:2: [dhcp] mode: 'on' is not one of off, full, proxy");
+	load_error("[dhcp]\nlease_time = 59\n",
+		   "lanroot.conf:2: [dhcp] lease_time: '59' is out of range 60..31536000");
+	load_error("[tftp]\nmax_blksize = 65465\n",
+		   "lanroot.conf:2: [tftp] max_blksize: '65465' is out of range 8..65464");
+	load_error("[boot]\nunknown_clients = allow\n",
+		   "lanroot.conf:2: [boot] unknown_clients: 'allow' is not one of refuse, default, menu");
+	load_error("[bootd]\ndhcp = full\n", "lanroot.conf:1: unknown section [bootd]");
 	load_error("[nbd]\nversion_exports = maybe\n",
 		   "lanroot.conf:2: [nbd] version_exports: 'maybe' is not yes or no");
 	load_error("[nbd]\nworkers = 257\n",
@@ -284,7 +401,7 @@ static void test_error_messages(void **state)
 	{
 		struct lr_config cfg;
 
-		load_ok(&cfg, "[nbd]\nport = 1\n[iscsi]\nport = 2\n[bootd]\ncontrol = /c\n"
+		load_ok(&cfg, "[nbd]\nport = 1\n[iscsi]\nport = 2\n[server]\ncontrol = /c\n"
 			      "[nbd]\ncontrol = /d\n");
 		assert_int_equal(cfg.nbd_port, 1);
 		assert_int_equal(cfg.iscsi_port, 2);
@@ -440,7 +557,8 @@ static void test_write_round_trip(void **state)
 	assert_non_null(strstr(text, "[overlay]\n"));
 	assert_non_null(strstr(text, "[nbd]\n"));
 	assert_non_null(strstr(text, "[iscsi]\n"));
-	assert_non_null(strstr(text, "[bootd]\n"));
+	assert_non_null(strstr(text, "[dhcp]\n"));
+	assert_non_null(strstr(text, "[boot]\n"));
 	assert_non_null(strstr(text, "\nport = 10809\n"));
 	assert_non_null(strstr(text, "# default: 10809\n"));
 	assert_non_null(strstr(text, "\nversion_exports = no\n"));
@@ -453,7 +571,7 @@ static void test_write_round_trip(void **state)
 	assert_int_equal(config_set(&a, "nbd", "port", "1", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&a, "nbd", "version_exports", "true", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&a, "overlay", "cluster_size", "1M", err, sizeof(err)), 0);
-	assert_int_equal(config_set(&a, "bootd", "dhcp", "off", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&a, "dhcp", "mode", "off", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&a, "nbd", "idle_timeout", "4294967295", err,
 				    sizeof(err)), 0);
 	assert_int_equal(config_set(&a, "iscsi", "iqn", "iqn.x=y#z", err, sizeof(err)), 0);

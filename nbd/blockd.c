@@ -7,20 +7,16 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <malloc.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "conf.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "events.h"
 #include "evloop.h"
 #include "log.h"
@@ -28,8 +24,6 @@
 #include "store.h"
 #include "util.h"
 
-#define DEFAULT_USER "lanroot"	/* the config's default: optional */
-#define CONTROL_DIR_MODE 0755
 /* Request and reply buffers (up to 32 MiB) come from the heap, not from a
  * fresh mmap each: a new mapping costs a page fault per 4 KiB on every
  * request, which made 1 MiB reads 10x slower with two in flight.  Freed
@@ -75,107 +69,6 @@ static void on_signal(struct evloop *loop, int signo, void *arg)
 	server_stop(srv);
 }
 
-/**
- * drop_privileges() - when root, switch to @user (if set).  The default
- * user may be missing (a plain `make install`): then blockd stays root and
- * says so.  Return 0 or -errno (+ @err).
- */
-static int drop_privileges(const char *user, char *err, size_t errlen)
-{
-	struct passwd *pw;
-
-	if (geteuid() != 0 || !user || !user[0])
-		return 0;
-	errno = 0;
-	pw = getpwnam(user);
-	if (!pw) {
-		if (strcmp(user, DEFAULT_USER) == 0) {
-			log_warn("user '%s' does not exist: running as root (set [lanroot] "
-				 "user, or user = \"\" to silence this)", user);
-			return 0;
-		}
-		err_set(err, errlen, "[lanroot] user '%s' does not exist", user);
-		return -ENOENT;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		err_set(err, errlen, "cannot switch to user '%s': %s", user, strerror(errno));
-		return -EPERM;
-	}
-	if (setuid(0) == 0) {
-		err_set(err, errlen, "switched to user '%s' but could become root again", user);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/** raise_nofile() - one fd per client socket plus a few per overlay. */
-static void raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/** daemonize() - detach from the terminal; the parent exits 0. */
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		return -errno;
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return 0;
-}
-
-/** setup_log() - -f: stderr (or json); a daemon: syslog (or json). */
-static void setup_log(const struct lr_config *cfg, bool foreground)
-{
-	enum log_target target = LOG_TARGET_STDERR;
-	enum log_level level = LOG_LVL_INFO;
-
-	log_parse_target(cfg->log, &target);
-	log_parse_level(cfg->log_level, &level);
-	if (foreground && target == LOG_TARGET_SYSLOG)
-		target = LOG_TARGET_STDERR;
-	if (!foreground && target == LOG_TARGET_STDERR)
-		target = LOG_TARGET_SYSLOG;
-	log_init("lanroot-blockd", target, level);
-}
-
-/** control_dir() - make the control socket's directory if missing. */
-static void control_dir(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir_p(dir, CONTROL_DIR_MODE);
-	}
-	free(dir);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -216,11 +109,11 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	setup_log(&cfg, true);	/* start-up errors go to the terminal */
+	daemon_setup_log("lanroot-blockd", &cfg, true);	/* start-up errors go to the terminal */
 	mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD);
 	signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	daemon_raise_nofile();
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
@@ -233,14 +126,14 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	control_dir(cfg.nbd_control);
+	daemon_control_dir(cfg.nbd_control);
 	rc = ctl_server_open(srv.loop, cfg.nbd_control, 0, ctlcmd_handler, &srv, &srv.ctl);
 	if (rc < 0) {
 		log_err("control socket %s: %s%s", cfg.nbd_control, strerror(-rc),
 			rc == -EADDRINUSE ? " (is another lanroot-blockd running?)" : "");
 		goto out;
 	}
-	if (drop_privileges(cfg.user, err, sizeof(err)) < 0) {
+	if (daemon_drop_privileges(cfg.user, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -254,13 +147,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!foreground) {
-		rc = daemonize();
+		rc = daemon_detach();
 		if (rc < 0) {
 			log_err("cannot become a daemon: %s", strerror(-rc));
 			goto out;
 		}
 	}
-	setup_log(&cfg, foreground);
+	daemon_setup_log("lanroot-blockd", &cfg, foreground);
 	if (evloop_signal_add(srv.loop, SIGTERM, on_signal, &srv) < 0 ||
 	    evloop_signal_add(srv.loop, SIGINT, on_signal, &srv) < 0 ||
 	    evloop_signal_add(srv.loop, SIGHUP, on_signal, &srv) < 0) {

@@ -87,9 +87,10 @@ lanroot_env() {
 	cat >"$conf" <<EOC
 [lanroot]
 state_dir = $state
-server_address = 127.0.0.1
 log = stderr
 user =
+[server]
+address = 127.0.0.1
 EOC
 	LR="lanroot -q -c $conf"
 }
@@ -294,4 +295,112 @@ except nbd.Error as e:
 sessions_of() {
 	lanroot -c "$conf" status --json |
 		"$PYTHON" -c 'import json, sys; print(sum(s["client"] == sys.argv[1] for s in json.load(sys.stdin)["sessions"]))' "$1"
+}
+
+# conf_set SECTION KEY VALUE — set KEY in [SECTION] of $conf, replacing an
+# earlier value (the config refuses a key given twice).
+conf_set() {
+	"$PYTHON" - "$conf" "$1" "$2" "$3" <<'EOP'
+import re, sys
+path, sec, key, val = sys.argv[1:5]
+lines = open(path).read().splitlines()
+cur, done = None, False
+for i, l in enumerate(lines):
+    m = re.match(r'\s*\[(.+)\]\s*$', l)
+    if m:
+        cur = m.group(1)
+    elif cur == sec and re.match(r'\s*' + re.escape(key) + r'\s*=', l):
+        lines[i] = '%s = %s' % (key, val)
+        done = True
+if not done:
+    lines += ['[%s]' % sec, '%s = %s' % (key, val)]
+open(path, 'w').write('\n'.join(lines) + '\n')
+EOP
+}
+
+# free_udp_port — print a UDP port on 127.0.0.1 that nothing uses now.
+free_udp_port() {
+	"$PYTHON" -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1]); s.close()'
+}
+
+# bootd_conf [SECTION.KEY=VALUE…] — configure lanroot-bootd in $conf (call
+# after lanroot_env): TFTP on 127.0.0.1:$TFTP_PORT with root $tmp/tftp, HTTP
+# on 127.0.0.1:$HTTP_PORT, DHCP off, control socket $bootd_ctl; then each
+# argument sets one key ("dhcp.mode=full").
+bootd_conf() {
+	TFTP_PORT=$(free_udp_port)
+	HTTP_PORT=$(free_port)
+	bootd_ctl=$tmp/bootd.sock
+	mkdir -p "$tmp/tftp"
+	conf_set server control "$bootd_ctl"
+	conf_set tftp listen 127.0.0.1
+	conf_set tftp port "$TFTP_PORT"
+	conf_set tftp root "$tmp/tftp"
+	conf_set http listen 127.0.0.1
+	conf_set http port "$HTTP_PORT"
+	conf_set dhcp mode off
+	for kv in "$@"; do
+		k=${kv%%=*}
+		conf_set "${k%%.*}" "${k#*.}" "${kv#*=}"
+	done
+}
+
+# bootd_ctl_cmd JSON — as ctl_cmd, to lanroot-bootd's control socket.
+bootd_ctl_cmd() {
+	ctl=$bootd_ctl ctl_cmd "$1"
+}
+
+# bootd_start [NETNS] — start lanroot-bootd -f on $conf in the background
+# (inside NETNS if given; $bootd_pid, log in $tmp/bootd.log) and wait until
+# its control socket answers; stopped at exit.
+bootd_start() {
+	if [ $# -gt 0 ]; then
+		ip netns exec "$1" lanroot-bootd -c "$conf" -f 2>>"$tmp/bootd.log" &
+	else
+		lanroot-bootd -c "$conf" -f 2>>"$tmp/bootd.log" &
+	fi
+	bootd_pid=$!
+	cleanup_fn "kill $bootd_pid 2>/dev/null; wait $bootd_pid 2>/dev/null || true"
+	i=0
+	until bootd_ctl_cmd '{"cmd":"ping"}' >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$bootd_pid" 2>/dev/null; then
+			cat "$tmp/bootd.log" >&2
+			fail "lanroot-bootd did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+# bootd_stop — SIGTERM; lanroot-bootd must exit 0.
+bootd_stop() {
+	kill -TERM "$bootd_pid"
+	rc=0
+	wait "$bootd_pid" || rc=$?
+	[ $rc -eq 0 ] || { cat "$tmp/bootd.log" >&2; fail "lanroot-bootd exited $rc after SIGTERM"; }
+}
+
+# netns_new NAME — create the network namespace lr<pid>NAME (deleted at
+# exit) with its loopback up, and set $netns to its name (not in $(…): the
+# cleanup must be registered in this shell).  Needs root (skips without).
+netns_new() {
+	requires_root
+	netns=lr$$$1
+	ip netns add "$netns" || fail "cannot create network namespace $netns"
+	cleanup_fn "ip netns del $netns 2>/dev/null"
+	ip -n "$netns" link set lo up
+}
+
+# netns_veth NS1 IF1 ADDR1 NS2 IF2 ADDR2 — a veth pair IF1 (in NS1) ↔ IF2
+# (in NS2), both up; ADDRn is CIDR ("192.0.2.1/24") or "-" for none.
+netns_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+		fail "cannot create veth $2/$5"
+	[ "$3" = - ] || ip -n "$1" addr add "$3" dev "$2"
+	[ "$6" = - ] || ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
 }

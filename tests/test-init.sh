@@ -1,6 +1,6 @@
 #!/bin/sh
 # lanroot init makes the state directory and a config file with state_dir
-# and server_address, and a second run changes nothing and says so.
+# and [server] address, and a second run changes nothing and says so.
 . "${top_srcdir:-.}/tests/functions.sh"
 mktmpdir
 
@@ -13,7 +13,7 @@ grep -q "wrote config $conf" "$tmp/out" || { cat "$tmp/out"; fail "no 'wrote con
 	[ -d "$state/tmp" ] || fail "state layout incomplete"
 [ "$(stat -c %a "$state/secret")" = 600 ] || fail "secret is not 0600"
 grep -q "^state_dir *= *$state\$" "$conf" || { cat "$conf"; fail "config lacks state_dir"; }
-grep -q "^server_address *= *192.0.2.10\$" "$conf" || { cat "$conf"; fail "config lacks server_address"; }
+grep -q "^address *= *192.0.2.10$" "$conf" || { cat "$conf"; fail "config lacks [server] address"; }
 cp "$state/secret" "$tmp/secret.1"
 cp "$conf" "$tmp/conf.1"
 
