@@ -709,10 +709,23 @@ json_t *admin_json_version(struct admin *a, const struct reg_version *v)
 	return j;
 }
 
+/** menu_json() - a group's boot menu as an array of image names. */
+static json_t *menu_json(const char *menu)
+{
+	char name[NAME_MAX_LEN + 1];
+	json_t *arr = json_array();
+	size_t pos = 0;
+
+	while (registry_menu_next(menu, &pos, name))
+		json_array_append_new(arr, json_string(name));
+	return arr;
+}
+
 /**
  * admin_json_group() - a group as JSON: its settings, "version" (the pinned
  * one or null when it follows the published one), "boots" (the version it
- * boots now, null if none) and "clients" (names).
+ * boots now, null if none), "clients" (names) and "menu" (the extra images
+ * its boot menu offers).
  */
 json_t *admin_json_group(struct admin *a, const struct reg_group *g)
 {
@@ -741,6 +754,8 @@ json_t *admin_json_group(struct admin *a, const struct reg_group *g)
 		      "cmdline", g->cmdline,
 		      "loader", g->loader,
 		      "clients", clients);
+	if (j)
+		json_object_set_new(j, "menu", menu_json(g->menu));
 	return j;
 }
 
@@ -876,6 +891,7 @@ json_t *admin_json_client(struct admin *a, const struct reg_client *c)
 		      "created", r->client.created);
 	if (!j)
 		goto out;
+	json_object_set_new(j, "ip", admin_json_str_or_null(r->client.ip));
 	json_object_set_new(j, "overlay", admin_writable_mode(r->mode) ?
 			    client_overlay_json(a, r) : json_null());
 out:

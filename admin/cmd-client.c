@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,8 @@ static const char add_usage[] =
 	"  --mode MODE      override the group's mode: volatile, persistent or\n"
 	"                   reset-on-boot ('group': no override, the default)\n"
 	"  --cmdline TEXT   appended to the group's kernel command line\n"
+	"  --ip ADDR        reserve this IPv4 address for it in full-mode DHCP\n"
+	"                   (unique across clients; default none)\n"
 	"  -h, --help       this help\n";
 
 /* Settings that `client add` and `client set` share. */
@@ -116,7 +119,18 @@ struct client_opts {
 	const char *group;
 	const char *mode;	/* MODE_* or MODE_FROM_GROUP */
 	const char *cmdline;
+	const char *ip;		/* IPv4 address, "" = no reservation */
 };
+
+/** check_client_ip() - admin_opt check of --ip: "" or an IPv4 address. */
+static int check_client_ip(const char *cmd, const char *value)
+{
+	struct in_addr addr;
+
+	return admin_check_choice(cmd, !*value || inet_pton(AF_INET, value, &addr) == 1,
+				  "IPv4 address", value, "a dotted quad such as 192.168.1.20, "
+				  "or '' for none");
+}
 
 /**
  * parse_client_opts() - the option loop of `client add` and `client set`.
@@ -130,6 +144,7 @@ static int parse_client_opts(int argc, char **argv, const char *cmd, const char 
 		{ .name = "group", .value = &o->group },
 		{ .name = "mode", .value = &o->mode, .check = check_client_mode },
 		{ .name = "cmdline", .value = &o->cmdline, .check = admin_check_cmdline },
+		{ .name = "ip", .value = &o->ip, .check = check_client_ip },
 		{ .name = NULL },
 	};
 
@@ -154,6 +169,8 @@ static int apply_client_opts(struct admin *a, const char *what, const struct cli
 		str_copy(c->mode, sizeof(c->mode), strcmp(o->mode, MODE_FROM_GROUP) ? o->mode : "");
 	if (o->cmdline)
 		str_copy(c->cmdline, sizeof(c->cmdline), o->cmdline);
+	if (o->ip)
+		str_copy(c->ip, sizeof(c->ip), o->ip);
 	if (admin_group_get(a, what, c->group, &g))
 		return EXIT_FAIL;
 	return client_check_writable(a, what, &g, *c->mode ? c->mode : g.mode);
@@ -162,9 +179,9 @@ static int apply_client_opts(struct admin *a, const char *what, const struct cli
 /** client_detail() - the audit detail of a client. */
 static json_t *client_detail(const struct reg_client *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:s}", "mac", c->mac, "client", c->name,
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o}", "mac", c->mac, "client", c->name,
 			 "group", c->group, "mode", admin_json_str_or_null(c->mode),
-			 "cmdline", c->cmdline);
+			 "cmdline", c->cmdline, "ip", admin_json_str_or_null(c->ip));
 }
 
 /** cmd_client_add() - `lanroot client add MAC --name NAME --group GROUP`. */
@@ -221,8 +238,8 @@ static const char show_usage[] =
 	"any NBD client can use it), and its server-side overlay.  For iSCSI\n"
 	"groups the root is iscsi:HOST::PORT:0:IQN:CLIENT (served from a later\n"
 	"release).  JSON fields: name, mac, group, image, version, mode,\n"
-	"mode_override, proto, cmdline, loader, format, sha256, export, root,\n"
-	"created, overlay ({exists, path, data_bytes, clusters, stale} or null\n"
+	"mode_override, proto, cmdline, loader, ip (the DHCP reservation, or\n"
+	"null), format, sha256, export, root, created, overlay ({exists, path, data_bytes, clusters, stale} or null\n"
 	"for volatile clients).\n"
 	"\n"
 	"Options:\n"
@@ -311,6 +328,8 @@ static int cmd_client_show(struct admin *a, int argc, char **argv)
 	       json_is_null(json_object_get(j, "mode_override")) ? " (group's)" : " (override)");
 	printf("proto:    %s\n", json_string_value(json_object_get(j, "proto")));
 	printf("cmdline:  %s\n", json_string_value(json_object_get(j, "cmdline")));
+	printf("ip:       %s\n", json_is_null(json_object_get(j, "ip")) ? "(no reservation)" :
+	       json_string_value(json_object_get(j, "ip")));
 	printf("export:   %s\n", json_string_value(json_object_get(j, "export")));
 	printf("root:     %s\n", json_string_value(json_object_get(j, "root")));
 	ov = json_object_get(j, "overlay");
@@ -344,6 +363,7 @@ static const char set_usage[] =
 	"  --mode MODE      volatile, persistent or reset-on-boot; 'group' drops the\n"
 	"                   override\n"
 	"  --cmdline TEXT   appended to the group's kernel command line ('' for none)\n"
+	"  --ip ADDR        reserve this IPv4 address in full-mode DHCP ('' for none)\n"
 	"  -h, --help       this help\n";
 
 static const char delete_usage[] =
@@ -367,7 +387,7 @@ static int cmd_client_set(struct admin *a, int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return admin_usage_error(cmd, "client set: expected NAME or MAC");
-	if (!o.name && !o.group && !o.mode && !o.cmdline)
+	if (!o.name && !o.group && !o.mode && !o.cmdline && !o.ip)
 		return admin_usage_error(cmd, "client set: nothing to change");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;

@@ -76,6 +76,7 @@ struct group_opts {
 	const char *proto;
 	const char *cmdline;
 	const char *loader;
+	const char *menu;	/* IMAGE[,IMAGE…], "" = none */
 };
 
 /*
@@ -114,6 +115,15 @@ static int check_loader(const char *cmd, const char *value)
 				  "auto, pxelinux, ipxe or grub");
 }
 
+/** check_menu() - --menu: fits the registry field (the images are checked there). */
+static int check_menu(const char *cmd, const char *value)
+{
+	if (strlen(value) >= REG_MENU_MAX)
+		return admin_usage_error(cmd, "--menu is longer than %d characters",
+					 REG_MENU_MAX - 1);
+	return 0;
+}
+
 /**
  * parse_group_opts() - the option loop of `group add` and `group set`,
  * checking each value's syntax.  Return -1 to go on, else the exit status.
@@ -128,6 +138,7 @@ static int parse_group_opts(int argc, char **argv, const char *cmd, const char *
 		{ .name = "proto", .value = &o->proto, .check = check_proto },
 		{ .name = "cmdline", .value = &o->cmdline, .check = admin_check_cmdline },
 		{ .name = "loader", .value = &o->loader, .check = check_loader },
+		{ .name = "menu", .value = &o->menu, .check = check_menu },
 		{ .name = NULL },
 	};
 
@@ -169,17 +180,19 @@ static int apply_group_opts(struct admin *a, const char *what, const struct grou
 		str_copy(g->cmdline, sizeof(g->cmdline), o->cmdline);
 	if (o->loader)
 		str_copy(g->loader, sizeof(g->loader), o->loader);
+	if (o->menu)
+		str_copy(g->menu, sizeof(g->menu), o->menu);
 	return 0;
 }
 
 /** group_detail() - the audit detail of a group. */
 static json_t *group_detail(const struct reg_group *g)
 {
-	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "group", g->name,
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "group", g->name,
 			 "image", g->image,
 			 "version", admin_json_int_or_null(g->version),
 			 "mode", g->mode, "proto", g->proto, "cmdline", g->cmdline,
-			 "loader", g->loader);
+			 "loader", g->loader, "menu", g->menu);
 }
 
 /** describe_version() - "follows published (now 3)" or "pinned to 2". */
@@ -215,6 +228,8 @@ static const char add_usage[] =
 	"  --proto PROTO     nbd (default) or iscsi\n"
 	"  --cmdline TEXT    extra kernel command line (default none)\n"
 	"  --loader LOADER   auto (default), pxelinux, ipxe or grub\n"
+	"  --menu IMAGES     extra images its boot menu offers, comma-separated; each\n"
+	"                    boots its published version, volatile (default none)\n"
 	"  -h, --help        this help\n";
 
 /** cmd_group_add() - `lanroot group add NAME --image IMAGE [OPTIONS]`. */
@@ -354,6 +369,7 @@ static int cmd_group_show(struct admin *a, int argc, char **argv)
 	printf("proto:    %s\n", g.proto);
 	printf("loader:   %s\n", g.loader);
 	printf("cmdline:  %s\n", g.cmdline);
+	printf("menu:     %s\n", *g.menu ? g.menu : "(none)");
 	printf("clients:\n");
 	for (i = 0; i < n; i++) {
 		if (strcmp(cl[i].group, g.name) != 0)
@@ -385,6 +401,8 @@ static const char set_usage[] =
 	"  --proto PROTO     nbd or iscsi\n"
 	"  --cmdline TEXT    extra kernel command line ('' for none)\n"
 	"  --loader LOADER   auto, pxelinux, ipxe or grub\n"
+	"  --menu IMAGES     extra images its boot menu offers, comma-separated\n"
+	"                    ('' for none)\n"
 	"  -h, --help        this help\n";
 
 static const char delete_usage[] =
@@ -408,7 +426,8 @@ static int cmd_group_set(struct admin *a, int argc, char **argv)
 		return rc;
 	if (argc - optind != 1)
 		return admin_usage_error(cmd, "group set: expected NAME");
-	if (!o.image && !o.version && !o.mode && !o.proto && !o.cmdline && !o.loader)
+	if (!o.image && !o.version && !o.mode && !o.proto && !o.cmdline && !o.loader &&
+	    !o.menu)
 		return admin_usage_error(cmd, "group set: nothing to change");
 	if (admin_open_store(a) < 0)
 		return EXIT_FAIL;

@@ -12,7 +12,8 @@ images_libimages_la_SOURCES = \
 	images/overlay.c images/overlay.h \
 	images/capture.c images/capture.h \
 	images/export.c images/export.h \
-	images/diff.c images/diff.h
+	images/diff.c images/diff.h \
+	images/bootpolicy.c images/bootpolicy.h
 images_libimages_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) \
 	$(GNUTLS_CFLAGS) $(ARCHIVE_CFLAGS)
 images_libimages_la_LIBADD = common/libcommon.la $(SQLITE_LIBS) $(JANSSON_LIBS) \
@@ -21,7 +22,7 @@ images_libimages_la_LIBADD = common/libcommon.la $(SQLITE_LIBS) $(JANSSON_LIBS) 
 IMAGES_TESTS = images/test-registry images/test-digest images/test-copy \
 	images/test-store images/test-import images/test-tarsafe \
 	images/test-overlay images/test-overlay-crash images/test-export \
-	images/test-diff images/test-chunkpool
+	images/test-diff images/test-chunkpool images/test-bootpolicy
 check_PROGRAMS += $(IMAGES_TESTS)
 TESTS += $(IMAGES_TESTS)
 IMAGES_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) \
@@ -49,3 +50,5 @@ images_test_diff_CFLAGS = $(IMAGES_TEST_CFLAGS)
 images_test_diff_LDADD = $(IMAGES_TEST_LDADD)
 images_test_chunkpool_CFLAGS = $(IMAGES_TEST_CFLAGS)
 images_test_chunkpool_LDADD = $(IMAGES_TEST_LDADD)
+images_test_bootpolicy_CFLAGS = $(IMAGES_TEST_CFLAGS)
+images_test_bootpolicy_LDADD = $(IMAGES_TEST_LDADD)

@@ -7,6 +7,7 @@
  */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -104,6 +105,10 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL,"
 	"  detail TEXT"
 	");",
+	/* 2: boot menus of groups, IPv4 reservations of clients (issue 4) */
+	"ALTER TABLE groups ADD COLUMN menu TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE clients ADD COLUMN ip TEXT NOT NULL DEFAULT '';"
+	"CREATE UNIQUE INDEX clients_ip ON clients(ip) WHERE ip != '';",
 };
 
 #define REG_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
@@ -679,6 +684,42 @@ int registry_schema_version(struct registry *reg)
 
 /* ---- checks ------------------------------------------------------------ */
 
+/* IPv4 address classes refused for a reservation (first octet). */
+#define IPV4_CLASS_SHIFT 24
+#define IPV4_LOOPBACK_NET 127U
+#define IPV4_MULTICAST_FIRST 224U
+
+/* A group whose menu names image ?1. */
+#define MENU_HAS_IMAGE "instr(',' || g.menu || ',', ',' || ? || ',') > 0"
+
+/**
+ * trimmed_n() - the first @n bytes of @s without blanks on either side.
+ * Return: the start; *@len its length.
+ */
+static const char *trimmed_n(const char *s, size_t n, size_t *len)
+{
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/** menu_contains() - whether the canonical menu @menu lists @name. */
+static bool menu_contains(const char *menu, const char *name)
+{
+	char item[NAME_MAX_LEN + 1];
+	size_t pos = 0;
+
+	while (registry_menu_next(menu, &pos, item))
+		if (strcmp(item, name) == 0)
+			return true;
+	return false;
+}
+
 bool mode_valid(const char *s)
 {
 	return s && (strcmp(s, MODE_VOLATILE) == 0 || strcmp(s, MODE_PERSISTENT) == 0 ||
@@ -992,6 +1033,12 @@ int registry_image_delete(struct registry *reg, const char *name)
 	rc = group_names(reg, users, sizeof(users), "g.image_id = ?", "I", im.id);
 	if (rc > 0)
 		rc = reg_fail(reg, -EBUSY, "image %s is used by group(s) %s", im.name, users);
+	if (rc < 0)
+		goto out;
+	rc = group_names(reg, users, sizeof(users), MENU_HAS_IMAGE, "t", im.name);
+	if (rc > 0)
+		rc = reg_fail(reg, -EBUSY, "image %s is offered in the boot menu of group(s) %s",
+			      im.name, users);
 	if (rc < 0)
 		goto out;
 	rc = reg_run(reg, "DELETE FROM images WHERE id = ?", "I", im.id);
@@ -1316,7 +1363,7 @@ out:
 /* ---- groups -------------------------------------------------------------- */
 
 #define GROUP_SELECT \
-	"SELECT g.name, i.name, g.version, g.mode, g.proto, g.cmdline, g.loader " \
+	"SELECT g.name, i.name, g.version, g.mode, g.proto, g.cmdline, g.loader, g.menu " \
 	"FROM groups g JOIN images i ON i.id = g.image_id "
 
 static void group_row(sqlite3_stmt *st, void *elem)
@@ -1330,6 +1377,80 @@ static void group_row(sqlite3_stmt *st, void *elem)
 	col_text(st, 4, g->proto, sizeof(g->proto));
 	col_text(st, 5, g->cmdline, sizeof(g->cmdline));
 	col_text(st, 6, g->loader, sizeof(g->loader));
+	col_text(st, 7, g->menu, sizeof(g->menu));
+}
+
+bool registry_menu_next(const char *menu, size_t *pos, char name[NAME_MAX_LEN + 1])
+{
+	const char *p, *end;
+	size_t len;
+
+	if (!menu || !pos || *pos >= strlen(menu))
+		return false;
+	p = menu + *pos;
+	end = strchr(p, ',');
+	len = end ? (size_t)(end - p) : strlen(p);
+	*pos += len + (end ? 1 : 0);
+	if (len > NAME_MAX_LEN)
+		len = NAME_MAX_LEN;	/* stored menus are checked: never happens */
+	memcpy(name, p, len);
+	name[len] = '\0';
+	return true;
+}
+
+/**
+ * menu_check() - check the menu list @in (names separated by commas,
+ * blanks around them ignored) and write it canonical into @out
+ * (REG_MENU_MAX bytes): every image exists, none repeats, at most
+ * REG_MENU_ITEMS_MAX.  Runs inside the caller's transaction.
+ */
+static int menu_check(struct registry *reg, const char *in, char *out)
+{
+	char name[NAME_MAX_LEN + 2];
+	struct reg_image im;
+	const char *p = in, *end, *s;
+	size_t len, used = 0, items = 0;
+	int rc;
+
+	out[0] = '\0';
+	while (*p) {
+		end = strchr(p, ',');
+		s = trimmed_n(p, end ? (size_t)(end - p) : strlen(p), &len);
+		if (len == 0)
+			return reg_fail(reg, -EINVAL, "invalid boot menu '%s': an empty image "
+					"name", in);
+		if (len > NAME_MAX_LEN)
+			return reg_fail(reg, -EINVAL, "invalid boot menu: image name '%.*s' is "
+					"too long", (int)len, s);
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if (!name_valid(name))
+			return reg_fail(reg, -EINVAL, "invalid boot menu: '%s' is not an image "
+					"name", name);
+		rc = image_lookup(reg, name, &im);
+		if (rc == -ENOENT)
+			return reg_fail(reg, rc, "boot menu: no image named %s", name);
+		if (rc < 0)
+			return rc;
+		if (menu_contains(out, name))
+			return reg_fail(reg, -EINVAL, "invalid boot menu: image %s is listed "
+					"twice", name);
+		if (++items > REG_MENU_ITEMS_MAX)
+			return reg_fail(reg, -EINVAL, "invalid boot menu: more than %d images",
+					REG_MENU_ITEMS_MAX);
+		if (used + len + 2 > REG_MENU_MAX)
+			return reg_fail(reg, -EINVAL, "boot menu is too long (at most %d bytes)",
+					REG_MENU_MAX - 1);
+		used += (size_t)snprintf(out + used, REG_MENU_MAX - used, "%s%s",
+					 used ? "," : "", name);
+		if (!end)
+			break;
+		p = end + 1;
+		if (!*p)
+			return reg_fail(reg, -EINVAL, "invalid boot menu '%s': an empty image "
+					"name", in);
+	}
+	return 0;
 }
 
 /**
@@ -1355,6 +1476,8 @@ static int group_check(struct registry *reg, const struct reg_group *g, struct r
 		rc = check_len(reg, "loader", g->loader, sizeof(g->loader));
 	if (rc == 0)
 		rc = check_cmdline(reg, "group command line", g->cmdline, sizeof(g->cmdline));
+	if (rc == 0)
+		rc = check_len(reg, "boot menu", g->menu, sizeof(g->menu));
 	if (rc < 0)
 		return rc;
 	if (!out->mode[0])
@@ -1382,6 +1505,9 @@ static int group_check(struct registry *reg, const struct reg_group *g, struct r
 		if (rc < 0)
 			return rc;
 	}
+	rc = menu_check(reg, g->menu, out->menu);
+	if (rc < 0)
+		return rc;
 	*image_id = im.id;
 	return 0;
 }
@@ -1428,9 +1554,9 @@ int registry_group_add(struct registry *reg, const struct reg_group *g)
 		goto out;
 	now_rfc3339(now);
 	rc = reg_run(reg, "INSERT INTO groups(name, image_id, version, mode, proto, cmdline, "
-		     "loader, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "tIitttt" "t",
+		     "loader, created, menu) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "tIitttt" "tt",
 		     ng.name, image_id, ng.version, ng.mode, ng.proto, ng.cmdline, ng.loader,
-		     now);
+		     now, ng.menu);
 out:
 	return tx_end(reg, rc);
 }
@@ -1467,9 +1593,9 @@ int registry_group_set(struct registry *reg, const struct reg_group *g)
 		rc = group_check(reg, g, &ng, &image_id);
 	if (rc == 0)
 		rc = reg_run(reg, "UPDATE groups SET image_id = ?, version = ?, mode = ?, "
-			     "proto = ?, cmdline = ?, loader = ? WHERE name = ?", "Iittttt",
-			     image_id, ng.version, ng.mode, ng.proto, ng.cmdline, ng.loader,
-			     ng.name);
+			     "proto = ?, cmdline = ?, loader = ?, menu = ? WHERE name = ?",
+			     "Iitttttt", image_id, ng.version, ng.mode, ng.proto, ng.cmdline,
+			     ng.loader, ng.menu, ng.name);
 	return tx_end(reg, rc);
 }
 
@@ -1517,7 +1643,7 @@ int registry_group_version(struct registry *reg, const struct reg_group *g, int 
 /* ---- clients ------------------------------------------------------------- */
 
 #define CLIENT_SELECT \
-	"SELECT c.mac, c.name, g.name, c.mode, c.cmdline, c.created " \
+	"SELECT c.mac, c.name, g.name, c.mode, c.cmdline, c.created, c.ip " \
 	"FROM clients c JOIN groups g ON g.id = c.group_id "
 
 static void client_row(sqlite3_stmt *st, void *elem)
@@ -1530,6 +1656,50 @@ static void client_row(sqlite3_stmt *st, void *elem)
 	col_text(st, 3, c->mode, sizeof(c->mode));
 	col_text(st, 4, c->cmdline, sizeof(c->cmdline));
 	col_text(st, 5, c->created, sizeof(c->created));
+	col_text(st, 6, c->ip, sizeof(c->ip));
+}
+
+/**
+ * check_ip() - "" or a unicast IPv4 address for a reservation, written
+ * canonical (dotted quad) into @out (REG_IP_MAX bytes).
+ */
+static int check_ip(struct registry *reg, const char *in, char *out)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	out[0] = '\0';
+	if (!in[0])
+		return 0;
+	if (inet_pton(AF_INET, in, &a) != 1)
+		return reg_fail(reg, -EINVAL, "invalid IPv4 address '%s'", in);
+	h = ntohl(a.s_addr);
+	if (h == 0 || h == UINT32_MAX || (h >> IPV4_CLASS_SHIFT) == IPV4_LOOPBACK_NET ||
+	    (h >> IPV4_CLASS_SHIFT) >= IPV4_MULTICAST_FIRST)
+		return reg_fail(reg, -EINVAL, "invalid IPv4 address '%s' for a client: not "
+				"a unicast address", in);
+	if (!inet_ntop(AF_INET, &a, out, REG_IP_MAX))
+		return reg_fail(reg, -EINVAL, "invalid IPv4 address '%s'", in);
+	return 0;
+}
+
+/**
+ * ip_taken() - -EEXIST (+ message) if another client than @mac reserves
+ * @ip; 0 if free or "" (nothing to check).
+ */
+static int ip_taken(struct registry *reg, const char *ip, const char *mac)
+{
+	char other[NAME_MAX_LEN + 1];
+	int rc;
+
+	if (!ip[0])
+		return 0;
+	rc = reg_text(reg, other, sizeof(other), "SELECT name FROM clients WHERE ip = ? "
+		      "AND mac != ?", "tt", ip, mac);
+	if (rc == 1)
+		return reg_fail(reg, -EEXIST, "IP address %s is already reserved for client %s",
+				ip, other);
+	return rc;
 }
 
 /**
@@ -1594,6 +1764,12 @@ static int client_check(struct registry *reg, const struct reg_client *c,
 		rc = check_cmdline(reg, "client command line", c->cmdline, sizeof(c->cmdline));
 	if (rc == 0)
 		rc = check_len(reg, "created", c->created, sizeof(c->created));
+	if (rc == 0)
+		rc = check_len(reg, "IP address", c->ip, sizeof(c->ip));
+	if (rc == 0)
+		rc = check_ip(reg, c->ip, out->ip);
+	if (rc == 0)
+		rc = ip_taken(reg, out->ip, out->mac);
 	if (rc < 0)
 		return rc;
 	rc = reg_int(reg, &id, "SELECT id FROM groups WHERE name = ?", "t", c->group);
@@ -1633,9 +1809,9 @@ int registry_client_add(struct registry *reg, const struct reg_client *c)
 	if (rc < 0)
 		goto out;
 	now_rfc3339(now);
-	rc = reg_run(reg, "INSERT INTO clients(mac, name, group_id, mode, cmdline, created) "
-		     "VALUES (?, ?, ?, ?, ?, ?)", "ttIttt", nc.mac, nc.name, group_id, nc.mode,
-		     nc.cmdline, nc.created[0] ? nc.created : now);
+	rc = reg_run(reg, "INSERT INTO clients(mac, name, group_id, mode, cmdline, created, ip) "
+		     "VALUES (?, ?, ?, ?, ?, ?, ?)", "ttIttt" "t", nc.mac, nc.name, group_id,
+		     nc.mode, nc.cmdline, nc.created[0] ? nc.created : now, nc.ip);
 out:
 	return tx_end(reg, rc);
 }
@@ -1643,6 +1819,31 @@ out:
 int registry_client_get(struct registry *reg, const char *name_or_mac, struct reg_client *out)
 {
 	return client_lookup(reg, name_or_mac, out);
+}
+
+int registry_client_by_ip(struct registry *reg, const char *ip, struct reg_client *out)
+{
+	char canon[REG_IP_MAX];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!ip || !out)
+		return reg_fail(reg, -EINVAL, "registry_client_by_ip: missing argument");
+	rc = check_len(reg, "IP address", ip, REG_IP_MAX);
+	if (rc == 0)
+		rc = check_ip(reg, ip, canon);
+	if (rc < 0)
+		return rc;
+	if (!canon[0])
+		return reg_fail(reg, -EINVAL, "no IP address given");
+	rc = reg_prepare(reg, &st, CLIENT_SELECT "WHERE c.ip = ?", "t", canon);
+	if (rc < 0)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	rc = reg_fetch(reg, st, client_row, out);
+	if (rc == 0)
+		return reg_fail(reg, -ENOENT, "no client reserves IP address %s", canon);
+	return rc < 0 ? rc : 0;
 }
 
 int registry_client_list(struct registry *reg, struct reg_client **out, size_t *n)
@@ -1682,8 +1883,9 @@ int registry_client_set(struct registry *reg, const struct reg_client *c)
 		rc = reg_fail(reg, -EEXIST, "client %s already exists (MAC %s)", nc.name, other);
 	if (rc < 0)
 		goto out;
-	rc = reg_run(reg, "UPDATE clients SET name = ?, group_id = ?, mode = ?, cmdline = ? "
-		     "WHERE mac = ?", "tIttt", nc.name, group_id, nc.mode, nc.cmdline, nc.mac);
+	rc = reg_run(reg, "UPDATE clients SET name = ?, group_id = ?, mode = ?, cmdline = ?, "
+		     "ip = ? WHERE mac = ?", "tItttt", nc.name, group_id, nc.mode, nc.cmdline,
+		     nc.ip, nc.mac);
 out:
 	return tx_end(reg, rc);
 }

@@ -28,6 +28,12 @@
 #define REG_CMDLINE_MAX 1024
 #define REG_PATH_MAX 256
 #define REG_TIME_MAX 32
+/* A group's boot menu: comma-separated image names. */
+#define REG_MENU_MAX 1024
+/* Most images one group's menu offers. */
+#define REG_MENU_ITEMS_MAX 32
+/* An IPv4 address in dotted quad, plus NUL. */
+#define REG_IP_MAX 16
 
 /* Overlay modes, protocols, formats: stored as these strings. */
 #define MODE_VOLATILE "volatile"
@@ -79,6 +85,10 @@ struct reg_group {
 	char proto[8];		/* PROTO_* */
 	char cmdline[REG_CMDLINE_MAX]; /* extra kernel command line */
 	char loader[32];	/* boot loader choice: auto | pxelinux | ipxe | grub */
+	/* Extra images offered in a boot menu, each booting its published
+	 * version, volatile: "img1,img2" (canonical: no blanks, no repeats),
+	 * "" = none.  Each must exist. */
+	char menu[REG_MENU_MAX];
 };
 
 struct reg_client {
@@ -88,6 +98,9 @@ struct reg_client {
 	char mode[16];		/* override, "" = the group's */
 	char cmdline[REG_CMDLINE_MAX]; /* appended to the group's, "" = none */
 	char created[REG_TIME_MAX];
+	/* IPv4 reservation for full-mode DHCP, dotted quad, "" = none;
+	 * unique across clients. */
+	char ip[REG_IP_MAX];
 };
 
 /* What a client boots right now: client + group + image version, resolved. */
@@ -219,10 +232,19 @@ int registry_rollback(struct registry *reg, const char *image, int *now);
 /* ---- groups ---------------------------------------------------------- */
 
 /**
+ * registry_menu_next() - walk a group's menu: copy the image name that
+ * starts at *@pos into @name and advance *@pos past it and its comma.
+ * Return: true if there was one (false at the end of the list).
+ */
+bool registry_menu_next(const char *menu, size_t *pos, char name[NAME_MAX_LEN + 1]);
+
+/**
  * registry_group_add() - @g->image must exist; @g->version (if set) too.
  * Checked: name_valid(), mode/proto/loader (empty = the REG_DEFAULT_*),
  * loader one of auto|pxelinux|ipxe|grub, cmdline length and no control
- * characters (it is written into boot loader configs).
+ * characters (it is written into boot loader configs); menu: image names
+ * separated by commas (blanks around them are dropped), each existing, at
+ * most REG_MENU_ITEMS_MAX; it is stored canonical ("a,b").
  */
 int registry_group_add(struct registry *reg, const struct reg_group *g);
 int registry_group_get(struct registry *reg, const char *name, struct reg_group *out);
@@ -239,11 +261,15 @@ int registry_group_version(struct registry *reg, const struct reg_group *g, int 
 /**
  * registry_client_add() - @c->group must exist.  @c->mac may be in any
  * notation mac_parse() reads; it is stored canonical.  A client name may
- * not itself read as a MAC address (lookups accept either).
+ * not itself read as a MAC address (lookups accept either).  @c->ip: ""
+ * or a unicast IPv4 address (not 0.0.0.0, loopback, multicast or
+ * broadcast) that no other client reserves (-EEXIST).
  */
 int registry_client_add(struct registry *reg, const struct reg_client *c);
 /** registry_client_get() - by name, or by MAC in any notation. */
 int registry_client_get(struct registry *reg, const char *name_or_mac, struct reg_client *out);
+/** registry_client_by_ip() - the client reserving IPv4 @ip (dotted quad). */
+int registry_client_by_ip(struct registry *reg, const char *ip, struct reg_client *out);
 int registry_client_list(struct registry *reg, struct reg_client **out, size_t *n);
 /**
  * registry_client_set() - replace the client whose MAC is @c->mac (any

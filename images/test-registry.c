@@ -24,6 +24,9 @@
 #include "testutil.h"
 #include "util.h"
 
+/* The schema this lanroot writes. */
+#define SCHEMA_NOW 2
+
 /* Versions each child adds in the concurrency test. */
 #define CONCURRENT_ADDS 20
 #define CONCURRENT_CHILDREN 2
@@ -130,7 +133,7 @@ static void test_create_reopen(void **state)
 	struct reg_image im;
 	char err[512];
 
-	assert_int_equal(registry_schema_version(f->reg), 1);
+	assert_int_equal(registry_schema_version(f->reg), SCHEMA_NOW);
 	assert_int_equal(add_version(f->reg, "lab"), 1);
 	registry_close(f->reg);
 	f->reg = NULL;
@@ -138,8 +141,8 @@ static void test_create_reopen(void **state)
 	/* Reopen: nothing to migrate, data kept; twice at once is fine. */
 	assert_int_equal(registry_open(f->path, &f->reg, err, sizeof(err)), 0);
 	assert_int_equal(registry_open(f->path, &second, err, sizeof(err)), 0);
-	assert_int_equal(registry_schema_version(f->reg), 1);
-	assert_int_equal(registry_schema_version(second), 1);
+	assert_int_equal(registry_schema_version(f->reg), SCHEMA_NOW);
+	assert_int_equal(registry_schema_version(second), SCHEMA_NOW);
 	assert_int_equal(registry_image_get(second, "lab", &im), 0);
 	assert_int_equal(im.published, 1);
 	assert_int_equal(im.nversions, 1);
@@ -159,7 +162,7 @@ static void test_open_empty_file(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(registry_open(path, &reg, err, sizeof(err)), 0);
-	assert_int_equal(registry_schema_version(reg), 1);
+	assert_int_equal(registry_schema_version(reg), SCHEMA_NOW);
 	registry_close(reg);
 }
 
@@ -230,7 +233,39 @@ static void test_newer_schema(void **state)
 	raw_exec(f->path, "PRAGMA user_version = 7");
 	assert_int_equal(registry_open(f->path, &f->reg, err, sizeof(err)), -ENOTSUP);
 	assert_null(f->reg);
-	assert_contains(err, "registry schema 7 is newer than this lanroot (knows 1)");
+	assert_contains(err, "registry schema 7 is newer than this lanroot (knows 2)");
+}
+
+/* A schema 1 registry (lanroot 0.1) is migrated on open: its data kept,
+ * the new group menu and client ip empty. */
+static void test_migrate_from_1(void **state)
+{
+	struct fixture *f = *state;
+	struct reg_group g;
+	struct reg_client c;
+	char err[512] = "";
+
+	assert_int_equal(add_version(f->reg, "lab"), 1);
+	assert_int_equal(add_group(f->reg, "room101", "lab", 0), 0);
+	assert_int_equal(add_client(f->reg, "52:54:00:12:34:56", "pc1", "room101"), 0);
+	registry_close(f->reg);
+	f->reg = NULL;
+	/* Take the database back to what schema 1 was. */
+	raw_exec(f->path, "DROP INDEX clients_ip; ALTER TABLE clients DROP COLUMN ip; "
+		 "ALTER TABLE groups DROP COLUMN menu; PRAGMA user_version = 1");
+	assert_int_equal(registry_open(f->path, &f->reg, err, sizeof(err)), 0);
+	assert_int_equal(registry_schema_version(f->reg), SCHEMA_NOW);
+	assert_int_equal(registry_group_get(f->reg, "room101", &g), 0);
+	assert_string_equal(g.image, "lab");
+	assert_string_equal(g.menu, "");
+	assert_int_equal(registry_client_get(f->reg, "pc1", &c), 0);
+	assert_string_equal(c.ip, "");
+	assert_string_equal(c.group, "room101");
+	/* The new columns work after the migration. */
+	snprintf(c.ip, sizeof(c.ip), "10.0.0.5");
+	assert_int_equal(registry_client_set(f->reg, &c), 0);
+	assert_int_equal(registry_client_get(f->reg, "pc1", &c), 0);
+	assert_string_equal(c.ip, "10.0.0.5");
 }
 
 /* ---- versions ------------------------------------------------------------ */
@@ -716,6 +751,119 @@ static void test_client_duplicates(void **state)
 	assert_int_equal(registry_client_delete(f->reg, "pc2"), -ENOENT);
 }
 
+/* Groups: the boot menu is checked (images exist, names valid, no
+ * repeats) and stored canonical; an image in a menu cannot be deleted. */
+static void test_group_menu(void **state)
+{
+	struct fixture *f = *state;
+	struct reg_group g;
+	char item[NAME_MAX_LEN + 1];
+	size_t pos = 0;
+
+	setup_lab(f->reg);
+	assert_int_equal(add_version(f->reg, "tools"), 1);
+	assert_int_equal(add_version(f->reg, "exam"), 1);
+	assert_int_equal(registry_group_get(f->reg, "room101", &g), 0);
+	assert_string_equal(g.menu, "");
+
+	snprintf(g.menu, sizeof(g.menu), " tools , exam");
+	assert_int_equal(registry_group_set(f->reg, &g), 0);
+	assert_int_equal(registry_group_get(f->reg, "room101", &g), 0);
+	assert_string_equal(g.menu, "tools,exam");
+	assert_true(registry_menu_next(g.menu, &pos, item));
+	assert_string_equal(item, "tools");
+	assert_true(registry_menu_next(g.menu, &pos, item));
+	assert_string_equal(item, "exam");
+	assert_false(registry_menu_next(g.menu, &pos, item));
+
+	snprintf(g.menu, sizeof(g.menu), "tools,nosuch");
+	assert_int_equal(registry_group_set(f->reg, &g), -ENOENT);
+	assert_contains(registry_error(f->reg), "boot menu: no image named nosuch");
+	snprintf(g.menu, sizeof(g.menu), "tools,tools");
+	assert_int_equal(registry_group_set(f->reg, &g), -EINVAL);
+	assert_contains(registry_error(f->reg), "listed twice");
+	snprintf(g.menu, sizeof(g.menu), "tools,");
+	assert_int_equal(registry_group_set(f->reg, &g), -EINVAL);
+	assert_contains(registry_error(f->reg), "empty image name");
+	snprintf(g.menu, sizeof(g.menu), ",tools");
+	assert_int_equal(registry_group_set(f->reg, &g), -EINVAL);
+	snprintf(g.menu, sizeof(g.menu), "to ols");
+	assert_int_equal(registry_group_set(f->reg, &g), -EINVAL);
+	assert_contains(registry_error(f->reg), "not an image name");
+	/* The failed sets changed nothing. */
+	assert_int_equal(registry_group_get(f->reg, "room101", &g), 0);
+	assert_string_equal(g.menu, "tools,exam");
+
+	/* A new group with a menu; the image in a menu stays. */
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "room102");
+	snprintf(g.image, sizeof(g.image), "lab");
+	snprintf(g.menu, sizeof(g.menu), "exam");
+	assert_int_equal(registry_group_add(f->reg, &g), 0);
+	assert_int_equal(registry_group_get(f->reg, "room102", &g), 0);
+	assert_string_equal(g.menu, "exam");
+	assert_int_equal(registry_version_delete(f->reg, "exam", 1), 0);
+	assert_int_equal(registry_image_delete(f->reg, "exam"), -EBUSY);
+	assert_contains(registry_error(f->reg), "boot menu of group(s) room101, room102");
+	/* "lab" is a prefix of no menu item: the image "tools" is, but not "tool". */
+	assert_int_equal(add_version(f->reg, "tool"), 1);
+	assert_int_equal(registry_version_delete(f->reg, "tool", 1), 0);
+	assert_int_equal(registry_image_delete(f->reg, "tool"), 0);
+}
+
+/* Clients: an IPv4 reservation is checked, canonical and unique. */
+static void test_client_ip(void **state)
+{
+	struct fixture *f = *state;
+	struct reg_client c;
+	static const char *const bad[] = {
+		"10.0.0", "10.0.0.256", "0.0.0.0", "255.255.255.255", "127.0.0.2",
+		"224.0.0.1", "fe80::1", "10.0.0.1 ", "ten",
+	};
+	size_t i;
+
+	setup_lab(f->reg);
+	assert_int_equal(add_client(f->reg, "52:54:00:12:34:56", "pc1", "room101"), 0);
+	assert_int_equal(registry_client_get(f->reg, "pc1", &c), 0);
+	assert_string_equal(c.ip, "");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(c.ip, sizeof(c.ip), "%s", bad[i]);
+		assert_int_equal(registry_client_set(f->reg, &c), -EINVAL);
+		assert_contains(registry_error(f->reg), "IPv4 address");
+	}
+	snprintf(c.ip, sizeof(c.ip), "192.168.1.10");
+	assert_int_equal(registry_client_set(f->reg, &c), 0);
+	/* Setting the same again is not a clash with itself. */
+	assert_int_equal(registry_client_set(f->reg, &c), 0);
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.mac, sizeof(c.mac), "52:54:00:12:34:57");
+	snprintf(c.name, sizeof(c.name), "pc2");
+	snprintf(c.group, sizeof(c.group), "room101");
+	snprintf(c.ip, sizeof(c.ip), "192.168.1.10");
+	assert_int_equal(registry_client_add(f->reg, &c), -EEXIST);
+	assert_string_equal(registry_error(f->reg),
+			    "IP address 192.168.1.10 is already reserved for client pc1");
+	snprintf(c.ip, sizeof(c.ip), "192.168.1.11");
+	assert_int_equal(registry_client_add(f->reg, &c), 0);
+	/* Two clients without a reservation are fine. */
+	assert_int_equal(add_client(f->reg, "52:54:00:12:34:58", "pc3", "room101"), 0);
+	assert_int_equal(add_client(f->reg, "52:54:00:12:34:59", "pc4", "room101"), 0);
+
+	assert_int_equal(registry_client_by_ip(f->reg, "192.168.1.11", &c), 0);
+	assert_string_equal(c.name, "pc2");
+	assert_int_equal(registry_client_by_ip(f->reg, "192.168.1.12", &c), -ENOENT);
+	assert_int_equal(registry_client_by_ip(f->reg, "", &c), -EINVAL);
+	assert_int_equal(registry_client_by_ip(f->reg, "x", &c), -EINVAL);
+	/* Freed by clearing. */
+	assert_int_equal(registry_client_get(f->reg, "pc1", &c), 0);
+	c.ip[0] = '\0';
+	assert_int_equal(registry_client_set(f->reg, &c), 0);
+	assert_int_equal(registry_client_get(f->reg, "pc3", &c), 0);
+	snprintf(c.ip, sizeof(c.ip), "192.168.1.10");
+	assert_int_equal(registry_client_set(f->reg, &c), 0);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = *state;
@@ -958,6 +1106,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_numbering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_version_published, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_fields, setup, teardown),
@@ -968,6 +1117,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_mac_notations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_menu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_ip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),

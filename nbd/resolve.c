@@ -4,10 +4,11 @@
  * Per-client exports:
  *   - the token must be the one the server's secret gives for the name's
  *     fields (else NBD_REP_ERR_POLICY);
- *   - the client must be registered (else NBD_REP_ERR_UNKNOWN) and not held
- *     by the admin;
- *   - the name must match what the client boots now (image, version,
- *     mode).  A stale name - the group moved on - is refused, except while
+ *   - the client must be registered, or be let in by [boot] unknown_clients
+ *     (else NBD_REP_ERR_UNKNOWN), and not held by the admin;
+ *   - the name must match one of the client's boot entries now (its
+ *     group's image, version and mode, or a volatile menu entry: see
+ *     bootpolicy.h).  A stale name - the group moved on - is refused, except while
  *     that client still has a live session on the same export (a second
  *     connection, or nbd-client reconnecting within the boot that holds it);
  *   - reset-on-boot: a larger boot id than the one served (or stored) is a
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bootpolicy.h"
 #include "events.h"
 #include "log.h"
 #include "parse.h"
@@ -310,13 +312,16 @@ enum resolve_result resolve_export(struct conn *c, const char *name, bool attach
 				   uint32_t *reply_err, char msg[RESOLVE_MSG_LEN])
 {
 	struct server *srv = c->srv;
+	struct boot_policy policy = { srv->cfg->boot_unknown_clients,
+				      srv->cfg->boot_default_group };
+	struct boot_entry *entries = NULL;
 	struct reg_resolved *r = NULL;
-	struct reg_client client;
 	struct reg_version v;
 	struct backend *b;
 	char key[BACKEND_KEY_MAX], err[256];
 	enum resolve_result res;
-	bool stale;
+	size_t nentries, i;
+	int rc;
 
 	c->export_pub[0] = '\0';
 	c->client[0] = '\0';
@@ -329,23 +334,28 @@ enum resolve_result resolve_export(struct conn *c, const char *name, bool attach
 	if (!export_token_ok(srv->st->secret, SECRET_LEN, &c->en))
 		return refuse(reply_err, NBD_REP_ERR_POLICY, msg, "export %s: wrong token",
 			      c->export_pub);
-	if (registry_client_get(srv->st->reg, c->en.mac, &client) < 0)
-		return refuse(reply_err, NBD_REP_ERR_UNKNOWN, msg, "export %s: no client with "
-			      "MAC %s is registered", c->export_pub, c->en.mac);
-	str_copy(c->client, sizeof(c->client), client.name);
+	rc = boot_entries(srv->st->reg, &policy, c->en.mac, &entries, &nentries, err,
+			  sizeof(err));
+	if (rc < 0)
+		return refuse(reply_err, NBD_REP_ERR_UNKNOWN, msg, "export %s: %s",
+			      c->export_pub, err);
+	str_copy(c->client, sizeof(c->client),
+		 entries[0].r.client.name[0] ? entries[0].r.client.name : c->en.mac);
 	str_copy(c->mode, sizeof(c->mode), c->en.mode);
-	if (resolve_held(srv, c->en.mac))
-		return refuse(reply_err, NBD_REP_ERR_POLICY, msg, "client %s is held by the "
-			      "admin (being reset); try again later", c->client);
-	r = xcalloc(1, sizeof(*r));
-	if (registry_client_resolve(srv->st->reg, c->en.mac, r) < 0) {
-		res = refuse(reply_err, NBD_REP_ERR_UNKNOWN, msg, "client %s: %s", c->client,
-			     registry_error(srv->st->reg));
+	if (resolve_held(srv, c->en.mac)) {
+		res = refuse(reply_err, NBD_REP_ERR_POLICY, msg, "client %s is held by the "
+			     "admin (being reset); try again later", c->client);
 		goto out;
 	}
-	stale = strcmp(r->version.image, c->en.image) != 0 ||
-		r->version.version != c->en.version || strcmp(r->mode, c->en.mode) != 0;
-	if (stale) {
+	r = xcalloc(1, sizeof(*r));
+	*r = entries[0].r;
+	for (i = 0; i < nentries; i++) {
+		if (boot_entry_matches(&entries[i], &c->en)) {
+			*r = entries[i].r;
+			break;
+		}
+	}
+	if (i == nentries) {
 		if (!live_session(srv, &c->en)) {
 			res = refuse(reply_err, NBD_REP_ERR_POLICY, msg, "stale export %s: client "
 				     "%s now boots %s version %d (%s); reboot it to get the new "
@@ -406,5 +416,6 @@ enum resolve_result resolve_export(struct conn *c, const char *name, bool attach
 		res = open_overlay(c, r, NULL, reply_err, msg);
 out:
 	free(r);
+	free(entries);
 	return res;
 }

@@ -20,9 +20,9 @@ SH_TESTS = \
 	tests/test-status-sessions.sh \
 	tests/test-client-reset-connected.sh \
 	tests/test-gc-in-use.sh
-SH_TESTS += tests/test-blockd-unit.sh
+SH_TESTS += tests/test-blockd-unit.sh tests/test-bootd-unit.sh
 TESTS += $(SH_TESTS)
-EXTRA_DIST += $(SH_TESTS) tests/functions.sh
+EXTRA_DIST += $(SH_TESTS) tests/functions.sh tests/daemon-unit.sh
 
 if ENABLE_FUZZING
 FUZZERS = tests/fuzz/fuzz-conf tests/fuzz/fuzz-mac tests/fuzz/fuzz-export \
@@ -85,3 +85,17 @@ SH_TESTS += tests/test-nbd-reload.sh
 SH_TESTS += tests/test-nbd-enospc.sh
 SH_TESTS += tests/test-nbd-privdrop.sh
 SH_TESTS += tests/test-nbd-sync-requests.sh
+SH_TESTS += tests/test-http-get.sh tests/test-http-head.sh tests/test-http-range.sh \
+	tests/test-http-keepalive.sh tests/test-http-boot-ipxe.sh tests/test-http-traversal.sh \
+	tests/test-http-bad-input.sh tests/test-http-large.sh tests/test-http-events.sh \
+	tests/test-http-limits.sh tests/test-http-timeout.sh tests/test-http-reload.sh
+SH_TESTS += tests/test-dhcp-full-udhcpc.sh
+SH_TESTS += tests/test-dhcp-full-dhclient.sh
+SH_TESTS += tests/test-dhcp-lease-restart.sh
+SH_TESTS += tests/test-dhcp-proxy-arch.sh
+SH_TESTS += tests/test-dhcp-rogue.sh
+SH_TESTS += tests/test-dhcp-relay.sh
+SH_TESTS += tests/test-dhcp-ra.sh
+SH_TESTS += tests/test-dhcp-bad-input.sh
+SH_TESTS += tests/test-dhcp-release-decline.sh
+EXTRA_DIST += tests/pxe-client.py
