@@ -18,6 +18,10 @@
 #include "log.h"
 #include "util.h"
 
+/* Event lines: compact, and reals (durations, rates) to 6 significant
+ * digits rather than jansson's 17 ("seconds=0.00517826"). */
+#define LOG_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
 /** Longest program name kept; openlog() keeps a pointer to our copy. */
 #define LOG_IDENT_MAX 64
 /** Default program name before log_init(). */
@@ -187,7 +191,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		now_rfc3339(ts);
 		obj = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "prog", log_state.ident,
 				"level", level_names[level], "msg", msg);
-		line = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+		line = obj ? json_dumps(obj, LOG_JSON_FLAGS) : NULL;
 		json_decref(obj);
 		if (line) {
 			log_write_line(line);
@@ -280,7 +284,7 @@ static char *kv_append(char *line, const char *key, json_t *value)
 			text = xstrdup(s);
 	}
 	if (!text)
-		text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+		text = json_dumps(value, LOG_JSON_FLAGS | JSON_ENCODE_ANY);
 	out = xasprintf("%s %s=%s", line, key, text ? text : "?");
 	free(text);
 	free(line);
@@ -299,13 +303,13 @@ static void event_emit(json_t *obj)
 
 	switch (log_state.target) {
 	case LOG_TARGET_SYSLOG:
-		line = json_dumps(obj, JSON_COMPACT);
+		line = json_dumps(obj, LOG_JSON_FLAGS);
 		if (line)
 			syslog(LOG_INFO, "%s", line);
 		free(line);
 		break;
 	case LOG_TARGET_JSON:
-		line = json_dumps(obj, JSON_COMPACT);
+		line = json_dumps(obj, LOG_JSON_FLAGS);
 		if (line)
 			log_write_line(line);
 		free(line);
@@ -364,7 +368,7 @@ char *log_event_format(const char *event, const char *fmt, ...)
 	va_end(ap);
 	if (!obj)
 		return NULL;
-	line = json_dumps(obj, JSON_COMPACT);
+	line = json_dumps(obj, LOG_JSON_FLAGS);
 	json_decref(obj);
 	return line;
 }

@@ -99,3 +99,10 @@ SH_TESTS += tests/test-dhcp-ra.sh
 SH_TESTS += tests/test-dhcp-bad-input.sh
 SH_TESTS += tests/test-dhcp-release-decline.sh
 EXTRA_DIST += tests/pxe-client.py
+SH_TESTS += tests/test-tftp-clients.sh tests/test-tftp-rollover.sh tests/test-tftp-wrq.sh \
+	tests/test-tftp-traversal.sh tests/test-tftp-abandoned.sh tests/test-tftp-busy.sh \
+	tests/test-tftp-bad-input.sh tests/test-tftp-retransmit.sh tests/test-tftp-pxelinux-cfg.sh
+EXTRA_DIST += tests/tftp-raw.py
+SH_TESTS += tests/test-dhcp-reservation.sh
+SH_TESTS += tests/test-dhcp-multi-iface.sh
+SH_TESTS += tests/test-boot-render-nbd.sh

@@ -43,7 +43,7 @@ refused "" "no default export"
 refused "garbage" "no such export"
 refused "$public/$token/extra" "no such export"
 refused "52-54-00-00-00-77/lab/1/persistent/$token" "wrong token"
-refused "$export9" "no client with MAC 52:54:00:00:00:09 is registered"
+refused "$export9" "52:54:00:00:00:09 is not a registered client"
 grep -q -e "$token" "$tmp/blockd.log" && fail "the log shows a token"
 nbdinfo "$uri" >/dev/null || fail "pc01's own export is refused"
 
