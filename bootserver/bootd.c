@@ -38,7 +38,6 @@
 #define PROG "lanroot-bootd"
 #define BOOTD_STATE_SUBDIR "bootd"	/* STATE_DIR/bootd: the leases */
 #define BOOTD_STATE_MODE 0750
-#define CLIENTMAP_MAX 65536		/* machines remembered by IP/MAC/UUID */
 
 static void usage(FILE *fp)
 {
@@ -461,7 +460,7 @@ int main(int argc, char **argv)
 	daemon_raise_nofile();
 
 	bd.loop = evloop_new();
-	bd.clients = clientmap_new(CLIENTMAP_MAX);
+	bd.clients = clientmap_new(CLIENTMAP_DEFAULT_MAX);
 	if (!bd.loop || !bd.clients) {
 		log_err("cannot make the event loop: %s", strerror(errno));
 		goto out;

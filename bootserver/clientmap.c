@@ -34,6 +34,7 @@ struct clientmap {
 	size_t max;			/* capacity */
 	uint64_t clock;			/* last stamp given */
 	int arp_fd;			/* the neighbour table, or -1 */
+	char *arp_buf;			/* ARP_READ_MAX + 1 bytes, made at first use */
 	char *arp_path;			/* its path ("" = never read) */
 };
 
@@ -55,6 +56,7 @@ void clientmap_free(struct clientmap *m)
 	if (m->arp_fd >= 0)
 		close(m->arp_fd);
 	free(m->arp_path);
+	free(m->arp_buf);
 	free(m->e);
 	free(m);
 }
@@ -132,11 +134,13 @@ void clientmap_learn(struct clientmap *m, uint32_t ip, const char *mac, const ui
 
 /**
  * arp_lookup() - the MAC of a complete entry for @ip in the neighbour
- * table.  Return: 0 with @mac, or -ENOENT.
+ * table, read afresh (into a buffer kept from the first call: no 1 MiB
+ * allocation per request).  Not learned: the address may move to another
+ * machine without bootd hearing of it.  Return: 0 with @mac, or -ENOENT.
  */
 static int arp_lookup(struct clientmap *m, uint32_t ip, char mac[MAC_STR_LEN])
 {
-	char *buf = NULL, *line, *next, addr[64], hw[64];
+	char *buf, *line, *next, addr[64], hw[64];
 	unsigned type, flags;
 	uint8_t bin[MAC_LEN];
 	struct in_addr a;
@@ -146,7 +150,9 @@ static int arp_lookup(struct clientmap *m, uint32_t ip, char mac[MAC_STR_LEN])
 
 	if (m->arp_fd < 0)
 		return -ENOENT;
-	buf = xmalloc(ARP_READ_MAX + 1);
+	if (!m->arp_buf)
+		m->arp_buf = xmalloc(ARP_READ_MAX + 1);
+	buf = m->arp_buf;
 	while (len < ARP_READ_MAX) {
 		got = pread(m->arp_fd, buf + len, ARP_READ_MAX - len < ARP_READ_CHUNK ?
 			    ARP_READ_MAX - len : ARP_READ_CHUNK, (off_t)len);
@@ -174,7 +180,6 @@ static int arp_lookup(struct clientmap *m, uint32_t ip, char mac[MAC_STR_LEN])
 		rc = 0;
 		break;
 	}
-	free(buf);
 	return rc;
 }
 

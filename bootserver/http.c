@@ -678,7 +678,8 @@ static size_t http_unescape_none(void *cls, struct MHD_Connection *c, char *s)
  * http_mhd_log() - MHD's messages (mostly about bad requests) go to the
  * debug log.
  */
-static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[256];
 	size_t n;

@@ -49,7 +49,7 @@
 /** Buckets of the client-address hash (a power of two). */
 #define IP_BUCKETS		1024
 /** Request socket receive buffer (bursts of RRQs from a lab booting). */
-#define REQUEST_RCVBUF		(4 << 20)
+#define REQUEST_RCVBUF		(8 << 20)
 /** File descriptors a transfer holds: its socket and the file. */
 #define FDS_PER_TRANSFER	2
 /** File descriptors kept for everything but transfers. */
@@ -196,7 +196,9 @@ static unsigned transfers_of(struct tftp_server *s, uint32_t ip, uint16_t port,
 static void mac_of(struct tftp_server *s, uint32_t ip, char mac[MAC_STR_LEN])
 {
 	mac[0] = '\0';
-	if (!s->bd->clients || clientmap_mac_for_ip(s->bd->clients, ip, mac) < 0)
+	/* a loopback peer is this host: no neighbour entry to look for */
+	if ((ip >> IN_CLASSA_NSHIFT) == IN_LOOPBACKNET || !s->bd->clients ||
+	    clientmap_mac_for_ip(s->bd->clients, ip, mac) < 0)
 		mac[0] = '\0';
 }
 

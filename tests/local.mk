@@ -59,11 +59,22 @@ tests_fuzz_fuzz_tftp_proto_SOURCES = tests/fuzz/fuzz-tftp-proto.c
 tests_fuzz_fuzz_tftp_proto_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_tftp_proto_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_tftp_proto_LDADD = bootserver/libtftpproto.la common/libcommon.la
+FUZZERS += tests/fuzz/fuzz-http-parse tests/fuzz/fuzz-rawsend
+tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz-http-parse.c
+tests_fuzz_fuzz_http_parse_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_http_parse_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_http_parse_LDADD = bootserver/libhttpserver.la bootserver/libbootd.la \
+	images/libimages.la $(MHD_LIBS) $(JANSSON_LIBS)
+tests_fuzz_fuzz_rawsend_SOURCES = tests/fuzz/fuzz-rawsend.c
+tests_fuzz_fuzz_rawsend_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_rawsend_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_rawsend_LDADD = bootserver/libdhcpserver.la bootserver/libdhcpproto.la \
+	common/libcommon.la
 endif
 EXTRA_DIST += tests/fuzz/fuzz-conf.c tests/fuzz/fuzz-mac.c tests/fuzz/fuzz-export.c \
 	tests/fuzz/fuzz-tar-member.c tests/fuzz/fuzz-nbd-proto.c \
 	tests/fuzz/fuzz-dhcp-proto.c tests/fuzz/corpus
-EXTRA_DIST += tests/fuzz/fuzz-tftp-proto.c
+EXTRA_DIST += tests/fuzz/fuzz-tftp-proto.c tests/fuzz/fuzz-http-parse.c tests/fuzz/fuzz-rawsend.c
 
 # tests/unit/: helpers shared by the cmocka unit tests, built for `make check`.
 check_LTLIBRARIES = tests/unit/libtestutil.la
