@@ -174,15 +174,15 @@ static int bootd_check_config(const struct lr_config *cfg, char *err, size_t err
 	    check_list(cfg->dhcp_allowed_servers, "[dhcp] allowed_servers", parse_ipv4_item,
 		       NULL, err, errlen) < 0)
 		return -EINVAL;
-	if (strcmp(cfg->dhcp_mode, "full") == 0) {
-		if (nranges == 0 || nsubnets == 0) {
-			err_set(err, errlen, "[dhcp] mode = full needs a range and a subnet "
-				"(e.g. range = 192.0.2.100-192.0.2.199, subnet = 192.0.2.0/24)");
-			return -EINVAL;
-		}
-		if (range_in_subnets(cfg, err, errlen) < 0)
-			return -EINVAL;
+	if (strcmp(cfg->dhcp_mode, "full") == 0 && nranges == 0) {
+		err_set(err, errlen, "[dhcp] mode = full needs a range "
+			"(e.g. range = 192.0.2.100-192.0.2.199)");
+		return -EINVAL;
 	}
+	/* Without subnets, the interfaces' networks are the subnets (checked
+	 * when the DHCP server starts). */
+	if (nsubnets > 0 && range_in_subnets(cfg, err, errlen) < 0)
+		return -EINVAL;
 	if (strcmp(cfg->boot_unknown_clients, "default") == 0 && !cfg->boot_default_group[0]) {
 		err_set(err, errlen, "[boot] unknown_clients = default needs [boot] default_group");
 		return -EINVAL;
@@ -339,8 +339,7 @@ static json_t *bootd_ctl(const char *cmd, json_t *req, void *arg)
 		return json_pack("{s:b, s:s, s:s}", "ok", 1, "program", PROG, "version",
 				 PACKAGE_VERSION);
 	if (strcmp(cmd, "status") == 0)
-		return json_pack("{s:b, s:s, s:o, s:o, s:o}", "ok", 1,
-				 "dhcp_mode", bd->cfg.dhcp_mode,
+		return json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
 				 "dhcp", part_status(bd->dhcp ? dhcp_server_status(bd->dhcp) : NULL),
 				 "tftp", part_status(bd->tftp ? tftp_server_status(bd->tftp) : NULL),
 				 "http", part_status(bd->http ? http_server_status(bd->http) : NULL));
@@ -489,6 +488,10 @@ int main(int argc, char **argv)
 	bd.boot = bootcfg_new(&bd);
 	if (!bd.boot || bootcfg_reload(bd.boot, err, sizeof(err)) < 0) {
 		log_err("boot files: %s", bd.boot ? err : strerror(errno));
+		goto out;
+	}
+	if (bd.dhcp && dhcp_server_start(bd.dhcp, err, sizeof(err)) < 0) {
+		log_err("%s", err);
 		goto out;
 	}
 	if (!foreground) {

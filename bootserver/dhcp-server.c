@@ -291,9 +291,9 @@ static void refresh_reservations(struct dhcp_server *s, int64_t now)
 	if (!s->leases || (s->res_loaded && now - s->res_loaded < DHCP_RES_REFRESH &&
 			   now >= s->res_loaded))
 		return;
-	s->res_loaded = now;
 	if (!s->bd->st || !s->bd->st->reg)
 		return;
+	s->res_loaded = now;
 	if (registry_client_list(s->bd->st->reg, &clients, &n) < 0) {
 		log_warn("dhcp: cannot read the clients' reservations: %s",
 			 registry_error(s->bd->st->reg));
@@ -574,6 +574,24 @@ static int put_pxe_vendor(struct dhcp_server *s, const struct dhcp_ctx *x,
 }
 
 /**
+ * finish_reply() - end a reply: a relayed request's option 82 is echoed
+ * whole, as the last option (RFC 3046 section 2.2), then END.
+ * Return: the length, or -errno.
+ */
+static int finish_reply(const struct dhcp_request *req, struct dhcp_builder *b)
+{
+	int rc;
+
+	if (req->hdr.giaddr && req->relay_agent.ptr) {
+		rc = dhcp_build_option(b, DHCP_OPT_RELAY_AGENT, req->relay_agent.ptr,
+				       req->relay_agent.len);
+		if (rc < 0)
+			return rc;
+	}
+	return dhcp_build_finish(b);
+}
+
+/**
  * build_reply() - the reply to s->req in s->tx.
  * @type: DHCP_OFFER, DHCP_ACK or DHCP_NAK
  * @yiaddr: the client's address (0: none, as in proxy replies and INFORM)
@@ -617,7 +635,7 @@ static int build_reply(struct dhcp_server *s, const struct dhcp_ctx *x, uint8_t 
 	if (type == DHCP_NAK) {
 		if (nak_msg)
 			dhcp_build_string(&b, DHCP_OPT_MESSAGE, nak_msg);
-		return dhcp_build_finish(&b);
+		return finish_reply(req, &b);
 	}
 	if (lease) {
 		rc = dhcp_build_u32(&b, DHCP_OPT_LEASE_TIME, s->lease_time);
@@ -670,7 +688,7 @@ static int build_reply(struct dhcp_server *s, const struct dhcp_ctx *x, uint8_t 
 		    strlen(x->boot.file) >= DHCP_FILE_LEN)
 			dhcp_build_string(&b, DHCP_OPT_BOOTFILE, x->boot.file);
 	}
-	return dhcp_build_finish(&b);
+	return finish_reply(req, &b);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -1152,6 +1170,28 @@ static bool ra_wanted(const struct dhcp_server *s, const char *spec)
 }
 
 /**
+ * dhcp_server_start() - full mode: read the reservations from the registry,
+ * then the leases file (entries on reserved addresses outside the pools are
+ * kept only when the reservations are known first).  Called once the store
+ * is open (after the privilege drop).  Return 0 or -errno (+ @err).
+ */
+int dhcp_server_start(struct dhcp_server *s, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!s->leases)
+		return 0;
+	refresh_reservations(s, wall_now());
+	rc = lease_table_load(s->leases, s->leases_path, err, errlen);
+	if (rc < 0) {
+		size_t l = strlen(err);
+
+		err_set(err + l, errlen - l, " (fix or remove the file)");
+	}
+	return rc;
+}
+
+/**
  * start_watchers() - rogue detection and router advertisements.
  * Return: 0 or -errno (+ @err).
  */
@@ -1237,14 +1277,6 @@ int dhcp_server_new(struct bootd *bd, struct dhcp_server **out, char *err, size_
 		if (rc < 0) {
 			err_set(err, errlen, "cannot create %s/bootd: %s", cfg->state_dir,
 				strerror(-rc));
-			goto err;
-		}
-		refresh_reservations(s, wall_now());
-		rc = lease_table_load(s->leases, s->leases_path, err, errlen);
-		if (rc < 0) {
-			size_t l = strlen(err);
-
-			err_set(err + l, errlen - l, " (fix or remove the file)");
 			goto err;
 		}
 		s->expire_timer = evloop_timer_add(bd->loop, DHCP_EXPIRE_MS, DHCP_EXPIRE_MS,

@@ -37,6 +37,13 @@ struct dhcp_server;
 int dhcp_server_new(struct bootd *bd, struct dhcp_server **out, char *err, size_t errlen);
 
 /**
+ * dhcp_server_start() - full mode: load the reservations and the leases
+ * file; call once the store is open.  0 or -errno (+ @err: "PATH line N: …
+ * (fix or remove the file)").
+ */
+int dhcp_server_start(struct dhcp_server *s, char *err, size_t errlen);
+
+/**
  * dhcp_server_reload() - bd->cfg was replaced: apply the pools, router,
  * dns, domain, lease time, allowed servers and probe interval.  A new
  * interface list or router_advertisement setting needs new sockets:

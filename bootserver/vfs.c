@@ -132,19 +132,30 @@ void vfs_close(struct vfs_file *f)
 
 /**
  * open_in() - open the regular file @rel beneath directory @d.
+ * @system: @d is a loader directory of a Debian package and @rel one file
+ *          name (no '/'): its symlinks are followed wherever they lead
+ *          (Debian's ipxe.efi links to /boot/ipxe.efi).  Only root can
+ *          place a symlink there; the name has passed vfs_normalize().
  * Return: 0 with out->fd, size, mtime; -ENOENT (no such file, or the
  * directory is missing); -EACCES (escape: '..', a symlink out); -EISDIR;
  * other -errno.
  */
-static int open_in(struct bootcfg *bc, enum bootcfg_dir d, const char *rel,
+static int open_in(struct bootcfg *bc, enum bootcfg_dir d, const char *rel, bool system,
 		   struct vfs_file *out)
 {
+	const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	struct stat st;
 	int fd;
 
 	if (bc->dirfd[d] < 0)
 		return -ENOENT;
-	fd = open_beneath(bc->dirfd[d], rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+	if (system && !strchr(rel, '/') && strcmp(rel, "..") != 0) {
+		fd = openat(bc->dirfd[d], rel, flags);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		fd = open_beneath(bc->dirfd[d], rel, flags, 0);
+	}
 	if (fd < 0) {
 		if (fd == -EXDEV || fd == -ELOOP)
 			return -EACCES;
@@ -430,7 +441,7 @@ static int serve_pxelinux(struct bootcfg *bc, const struct vfs_req *req, const c
 		return rc;
 from_root:
 	/* An admin's own file of that name, else not found. */
-	rc = open_in(bc, BOOTCFG_DIR_TFTP, path, out);
+	rc = open_in(bc, BOOTCFG_DIR_TFTP, path, false, out);
 	if (rc == 0) {
 		out->kind = VFS_KIND_FILE;
 		return 0;
@@ -464,7 +475,7 @@ static int serve_image(struct bootcfg *bc, const char *path, char *const parts[]
 		return -ENOENT;
 	}
 	snprintf(rel, sizeof(rel), "%s/%d/%s", parts[1], version, parts[3]);
-	rc = open_in(bc, BOOTCFG_DIR_IMAGES, rel, out);
+	rc = open_in(bc, BOOTCFG_DIR_IMAGES, rel, false, out);
 	if (rc < 0) {
 		err_set(err, errlen, "%s: %s", path, rc == -ENOENT ?
 			"the version has no such file" : strerror(-rc));
@@ -548,13 +559,13 @@ int vfs_open(struct bootcfg *bc, const struct vfs_req *req, struct vfs_file *out
 		return serve_image(bc, path, parts, out, err, errlen);
 
 	/* The TFTP root first (an admin's file overrides a loader), then loaders. */
-	rc = open_in(bc, BOOTCFG_DIR_TFTP, path, out);
+	rc = open_in(bc, BOOTCFG_DIR_TFTP, path, false, out);
 	if (rc == 0) {
 		out->kind = VFS_KIND_FILE;
 		return 0;
 	}
 	if (rc == -ENOENT && loader_location(path, &d, &rel)) {
-		rc = open_in(bc, d, rel, out);
+		rc = open_in(bc, d, rel, true, out);
 		if (rc == 0) {
 			out->kind = VFS_KIND_LOADER;
 			return 0;

@@ -117,3 +117,5 @@ EXTRA_DIST += tests/tftp-raw.py
 SH_TESTS += tests/test-dhcp-reservation.sh
 SH_TESTS += tests/test-dhcp-multi-iface.sh
 SH_TESTS += tests/test-boot-render-nbd.sh
+SH_TESTS += tests/test-dhcp-relay-agent-info.sh
+SH_TESTS += tests/test-boot-loaders.sh

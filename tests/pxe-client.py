@@ -41,7 +41,6 @@ errors and socket failures.
 import argparse
 import binascii
 import json
-import os
 import random
 import select
 import socket
@@ -53,10 +52,8 @@ BOOTREQUEST, BOOTREPLY = 1, 2
 MAGIC = 0x63825363
 TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK",
          6: "NAK", 7: "RELEASE", 8: "INFORM"}
-TYPE_CODE = {v: k for k, v in TYPES.items()}
 SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
 ETH_P_IP = 0x0800
-ETH_P_ALL = 0x0003
 
 
 def mac_bytes(s):
@@ -85,7 +82,7 @@ def opt(code, data):
 
 
 def build(args, mtype, xid, mac, ciaddr="0.0.0.0", giaddr="0.0.0.0",
-          requested=None, server_id=None, broadcast=True, hops=0):
+          requested=None, server_id=None, broadcast=True, hops=0, boot_item=False):
     """A BOOTREQUEST of DHCP type @mtype with the PXE options of @args."""
     flags = 0x8000 if broadcast else 0
     hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", BOOTREQUEST, 1, 6, hops, xid,
@@ -125,6 +122,11 @@ def build(args, mtype, xid, mac, ciaddr="0.0.0.0", giaddr="0.0.0.0",
             o += opt(77, "iPXE")
             # a few iPXE feature indicators: 19 HTTP, 16 PXEEXT, 33 bus id
             o += opt(175, bytes([19, 1, 1, 16, 1, 2, 21, 1, 1]))
+    if boot_item:
+        # PXE option 43 with boot item 71: server type 0x8000, layer 0 (PXE 2.1 2.2.5)
+        o += opt(43, bytes([71, 4, 0x80, 0, 0, 0, 255]))
+    if args.agent_info:
+        o += opt(82, bytes.fromhex(args.agent_info))
     o += bytes([255])
     pkt = hdr + o
     if len(pkt) < 300:
@@ -296,6 +298,7 @@ def main():
     p.add_argument("--ciaddr", default="0.0.0.0")
     p.add_argument("--giaddr")
     p.add_argument("--server")
+    p.add_argument("--agent-info", metavar="HEX", help="option 82 (a relay's), last option")
     p.add_argument("--release")
     p.add_argument("--decline")
     p.add_argument("--inform")
@@ -373,8 +376,8 @@ def main():
         return 0
 
     rx = Receiver(ifname, "0.0.0.0", 68, packet=args.unicast_ok)
-    pkt = build(args, 1, xid, mac, ciaddr=args.ciaddr if args.ciaddr != "0.0.0.0" else "0.0.0.0",
-                requested=args.requested, broadcast=bcast)
+    pkt = build(args, 1, xid, mac, requested=args.requested,
+                broadcast=bcast)
     rx.udp.sendto(pkt, ("255.255.255.255", 67))
     want = {"OFFER"} if (args.first or args.dora) else None
     res["replies"] = rx.recv(xid, time.monotonic() + args.wait, want=want,
@@ -395,7 +398,8 @@ def main():
                       and r.get("vendor_class", "").startswith(("PXEClient", "HTTPClient"))), None)
         if proxy:
             server = args.server or proxy.get("server_id") or proxy["src"]
-            pkt = build(args, 3, xid, mac, ciaddr=args.ciaddr, broadcast=False)
+            pkt = build(args, 3, xid, mac, ciaddr=args.ciaddr, broadcast=False,
+                        boot_item=args.arch not in (None, 16, 19))
             rx.udp.sendto(pkt, (server, 4011))
             r = rx.recv(xid, time.monotonic() + args.wait, want={"ACK", "NAK"})
             res["ack"] = r[-1] if r else None

@@ -128,5 +128,7 @@ ip -n "$cli" addr add 192.0.2.77/24 dev eth0
 ask 52:54:00:00:00:01 7 --request-4011 --ciaddr 192.0.2.77 --stop-from 192.0.2.1
 json_true 'd["ack"] is not None and d["ack"]["type"] == "ACK" and d["ack"]["src"] == "192.0.2.1" and d["ack"]["sport"] == 4011'
 json_true 'd["ack"]["boot_file"] == "snponly.efi" and d["ack"]["vendor_class"].startswith("PXEClient")'
+# the boot item asked for (type 0x8000, layer 0) is echoed in option 43
+json_true '"4704800000" in d["ack"]["options"].get("43", "")'
 grep -q 'event=dhcp.ack.*mac=52:54:00:00:00:01' "$tmp/bootd.log" || { cat "$tmp/bootd.log"; fail "no dhcp.ack event"; }
 bootd_stop
