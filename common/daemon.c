@@ -131,8 +131,12 @@ int daemon_chown_to_user(const char *path, const char *user, char *err, size_t e
 	if (geteuid() != 0 || !user || !user[0])
 		return 0;
 	pw = getpwnam(user);
-	if (!pw)
-		return strcmp(user, DAEMON_DEFAULT_USER) == 0 ? 0 : -ENOENT;
+	if (!pw) {
+		if (strcmp(user, DAEMON_DEFAULT_USER) == 0)
+			return 0;
+		err_set(err, errlen, "[lanroot] user '%s' does not exist", user);
+		return -ENOENT;
+	}
 	if (chown(path, pw->pw_uid, pw->pw_gid) < 0) {
 		int rc = -errno;
 
