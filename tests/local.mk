@@ -120,3 +120,4 @@ SH_TESTS += tests/test-boot-render-nbd.sh
 SH_TESTS += tests/test-dhcp-relay-agent-info.sh
 SH_TESTS += tests/test-boot-loaders.sh
 SH_TESTS += tests/test-bootd-privdrop.sh
+SH_TESTS += tests/test-bootd-lifecycle.sh
