@@ -128,11 +128,15 @@ struct dhcp_server {
 	struct dhcp_request req;	/* the request being handled (large) */
 	uint8_t rx[DHCP_MAX_LEN];
 	uint8_t tx[DHCP_TX_LEN];
+	struct dhcp_pending *pending;	/* DHCP_RX_BUDGET replies of one read batch */
+	unsigned npending;
+	bool in_batch;			/* replies are held, lease writes deferred */
+	bool leases_dirty;		/* a lease changed in this batch */
 };
 
 /** The request being answered: where it came from and what it needs. */
 struct dhcp_ctx {
-	const struct dhcp_iface *ifc;
+	const struct dhcp_iface *ifc;	/* into s->ifaces: stable within one read */
 	bool pxe_port;			/* arrived on 4011 */
 	uint32_t src_ip;		/* IP source of the request */
 	uint16_t src_port;
@@ -143,6 +147,16 @@ struct dhcp_ctx {
 	int arch;			/* option 93, -1 = none */
 	int boot_rc;			/* bootcfg_choose(), or -ENOENT */
 	struct boot_choice boot;
+};
+
+/* A reply held until the leases of its batch are on disk (see dhcp_read_cb). */
+struct dhcp_pending {
+	struct dhcp_ctx x;		/* where it goes */
+	struct dhcp_header hdr;		/* the request's header */
+	uint32_t yiaddr;
+	bool nak;
+	size_t len;
+	uint8_t buf[DHCP_TX_LEN];
 };
 
 static int64_t wall_now(void)
@@ -440,19 +454,19 @@ static const struct dhcp_iface *iface_by_index(const struct dhcp_server *s, int 
 /* ---- sending ------------------------------------------------------------ */
 
 /**
- * send_udp() - send @len bytes of s->tx from our socket @fd to @dst:@port,
+ * send_udp() - send @len bytes of @buf from our socket @fd to @dst:@port,
  * out of @ifc when @ifc is set (the kernel routes otherwise), from @src.
  * Return: 0 or -errno.
  */
-static int send_udp(struct dhcp_server *s, int fd, const struct dhcp_iface *ifc, uint32_t src,
-		    uint32_t dst, uint16_t port, size_t len)
+static int send_udp(int fd, const struct dhcp_iface *ifc, uint32_t src, uint32_t dst,
+		    uint16_t port, const uint8_t *buf, size_t len)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
 		struct cmsghdr align;
 	} cbuf;
 	struct sockaddr_in to = { .sin_family = AF_INET };
-	struct iovec iov = { s->tx, len };
+	struct iovec iov = { (void *)buf, len };
 	struct msghdr mh = {
 		.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf.buf, .msg_controllen = sizeof(cbuf.buf),
@@ -477,39 +491,40 @@ static int send_udp(struct dhcp_server *s, int fd, const struct dhcp_iface *ifc,
 }
 
 /**
- * send_reply() - send the reply in s->tx where RFC 2131 section 4.1 says:
- * to the relay (giaddr), to the client's address (ciaddr), by broadcast
+ * send_now() - send the reply @buf where RFC 2131 section 4.1 says: to the
+ * relay (giaddr), to the client's address (ciaddr), by broadcast
  * (broadcast flag, NAK, no address offered, not Ethernet), else to the
  * client's MAC with the offered address.  Requests on port 4011 are
  * answered to where they came from.
+ * @h: the request's header
  * @yiaddr: the address in the reply
  * @nak: the reply is a DHCPNAK
  */
-static void send_reply(struct dhcp_server *s, const struct dhcp_ctx *x, size_t len,
-		       uint32_t yiaddr, bool nak)
+static void send_now(struct dhcp_server *s, const struct dhcp_ctx *x,
+		     const struct dhcp_header *h, const uint8_t *buf, size_t len,
+		     uint32_t yiaddr, bool nak)
 {
-	const struct dhcp_header *h = &s->req.hdr;
 	int fd = x->pxe_port ? s->fd_pxe : s->fd;
 	char where[64], ip[IPV4_STR_LEN];
 	int rc;
 
 	if (x->pxe_port && x->src_ip) {
-		rc = send_udp(s, fd, NULL, x->our_ip, x->src_ip, x->src_port, len);
+		rc = send_udp(fd, NULL, x->our_ip, x->src_ip, x->src_port, buf, len);
 		snprintf(where, sizeof(where), "%s:%u", ipv4_str(x->src_ip, ip), x->src_port);
 	} else if (h->giaddr) {
-		rc = send_udp(s, s->fd, NULL, x->our_ip, h->giaddr, DHCP_SERVER_PORT, len);
+		rc = send_udp(s->fd, NULL, x->our_ip, h->giaddr, DHCP_SERVER_PORT, buf, len);
 		snprintf(where, sizeof(where), "relay %s", ipv4_str(h->giaddr, ip));
 	} else if (h->ciaddr && !nak) {
-		rc = send_udp(s, fd, NULL, x->our_ip, h->ciaddr, DHCP_CLIENT_PORT, len);
+		rc = send_udp(fd, NULL, x->our_ip, h->ciaddr, DHCP_CLIENT_PORT, buf, len);
 		snprintf(where, sizeof(where), "%s", ipv4_str(h->ciaddr, ip));
 	} else if (nak || (h->flags & DHCP_FLAG_BROADCAST) || !yiaddr ||
 		   h->htype != DHCP_HTYPE_ETHER || h->hlen != DHCP_ETHER_LEN || s->raw_fd < 0) {
-		rc = send_udp(s, fd, x->ifc, x->our_ip, IPV4_BROADCAST,
-			      x->pxe_port ? x->src_port : DHCP_CLIENT_PORT, len);
+		rc = send_udp(fd, x->ifc, x->our_ip, IPV4_BROADCAST,
+			      x->pxe_port ? x->src_port : DHCP_CLIENT_PORT, buf, len);
 		snprintf(where, sizeof(where), "broadcast on %s", x->ifc->name);
 	} else {
 		rc = rawsend_udp(s->raw_fd, x->ifc->ifindex, h->chaddr, x->our_ip,
-				 DHCP_SERVER_PORT, yiaddr, DHCP_CLIENT_PORT, s->tx, len);
+				 DHCP_SERVER_PORT, yiaddr, DHCP_CLIENT_PORT, buf, len);
 		snprintf(where, sizeof(where), "%s at %s on %s", ipv4_str(yiaddr, ip), x->mac,
 			 x->ifc->name);
 	}
@@ -519,6 +534,28 @@ static void send_reply(struct dhcp_server *s, const struct dhcp_ctx *x, size_t l
 	} else {
 		log_debug("dhcp: reply to %s sent to %s", x->mac, where);
 	}
+}
+
+/**
+ * send_reply() - send the reply in s->tx to the request in s->req, or,
+ * inside a read batch, hold it until the batch's leases are saved.
+ */
+static void send_reply(struct dhcp_server *s, const struct dhcp_ctx *x, size_t len,
+		       uint32_t yiaddr, bool nak)
+{
+	struct dhcp_pending *p;
+
+	if (!s->in_batch || s->npending >= DHCP_RX_BUDGET || len > sizeof(p->buf)) {
+		send_now(s, x, &s->req.hdr, s->tx, len, yiaddr, nak);
+		return;
+	}
+	p = &s->pending[s->npending++];
+	p->x = *x;
+	p->hdr = s->req.hdr;
+	p->yiaddr = yiaddr;
+	p->nak = nak;
+	p->len = len;
+	memcpy(p->buf, s->tx, len);
 }
 
 /* ---- building replies --------------------------------------------------- */
@@ -769,13 +806,42 @@ static void ignore(struct dhcp_server *s, const struct dhcp_ctx *x, const char *
 	log_debug("dhcp: ignored a message from %s on %s: %s", x->mac, x->ifc->name, why);
 }
 
-/** save_leases() - write the leases file (before an ACK leaves). */
+/**
+ * save_leases() - write the leases file before an ACK leaves.  Inside a
+ * read batch the write is done once for the whole batch, before its
+ * replies are sent (flush_batch()): one fdatasync for many clients.
+ */
 static void save_leases(struct dhcp_server *s)
 {
 	char err[512];
 
+	if (s->in_batch) {
+		s->leases_dirty = true;
+		return;
+	}
 	if (lease_table_save(s->leases, s->leases_path, err, sizeof(err)) < 0)
 		log_err("dhcp: %s (the lease is granted anyway)", err);
+}
+
+/**
+ * flush_batch() - end a read batch: save the leases if any changed, then
+ * send the replies held, in order.
+ */
+static void flush_batch(struct dhcp_server *s)
+{
+	unsigned i;
+
+	s->in_batch = false;
+	if (s->leases_dirty) {
+		s->leases_dirty = false;
+		save_leases(s);
+	}
+	for (i = 0; i < s->npending; i++) {
+		struct dhcp_pending *p = &s->pending[i];
+
+		send_now(s, &p->x, &p->hdr, p->buf, p->len, p->yiaddr, p->nak);
+	}
+	s->npending = 0;
 }
 
 /** full_discover() - DHCPDISCOVER in full mode: offer an address. */
@@ -1040,6 +1106,7 @@ static void dhcp_read_cb(struct evloop *loop, int fd, uint32_t events, void *arg
 
 	(void)loop;
 	(void)events;
+	s->in_batch = true;
 	while (budget-- > 0 && !s->stopped) {
 		union {
 			char buf[DHCP_CMSG_LEN];
@@ -1059,7 +1126,7 @@ static void dhcp_read_cb(struct evloop *loop, int fd, uint32_t events, void *arg
 		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
 
 		if (n < 0)
-			return;
+			break;
 		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
@@ -1092,6 +1159,7 @@ static void dhcp_read_cb(struct evloop *loop, int fd, uint32_t events, void *arg
 		}
 		handle_request(s, &x);
 	}
+	flush_batch(s);
 }
 
 /** lease_expired_cb() - one lease ran out: its event. */
@@ -1246,6 +1314,7 @@ int dhcp_server_new(struct bootd *bd, struct dhcp_server **out, char *err, size_
 	int rc;
 
 	s->bd = bd;
+	s->pending = xcalloc(DHCP_RX_BUDGET, sizeof(*s->pending));
 	s->fd = s->fd_pxe = s->raw_fd = -1;
 	if (cfg->dhcp_mode && !strcmp(cfg->dhcp_mode, "full")) {
 		s->mode = DHCP_MODE_FULL;
@@ -1377,6 +1446,7 @@ void dhcp_server_free(struct dhcp_server *s)
 	free(s->leases_path);
 	free(s->iface_spec);
 	free(s->ra_spec);
+	free(s->pending);
 	free(s);
 }
 

@@ -38,6 +38,10 @@
 #define SEND_BATCH		64
 /** Bytes read from a file for one sendmmsg() at most (shared buffer). */
 #define SCRATCH_LEN		(2U << 20)
+/** Read-ahead of one transfer: a lock-step transfer reads its file once
+ * per 44 blocks of 1468 bytes instead of once per block.  At most
+ * max_transfers of these exist (32 MiB for the default 512). */
+#define READAHEAD_LEN		(64U << 10)
 /** Requests read from the request socket per wakeup (recvmmsg). */
 #define RX_BATCH		32
 /** Receive buffer per request: larger than any valid request. */
@@ -109,6 +113,9 @@ struct tftp_transfer {
 	struct vfs_file vf;			/* what is sent */
 	const uint8_t *mem;			/* data in memory, else read vf.fd */
 	uint8_t *ascii;				/* netascii copy (owned) or NULL */
+	uint8_t *ra;				/* READAHEAD_LEN bytes, made at first use */
+	uint64_t ra_off;			/* file offset of ra[0] */
+	size_t ra_len;				/* valid bytes in ra */
 	struct tftp_xfer x;			/* window state */
 	uint8_t oack[TFTP_MAX_OACK_LEN];	/* the OACK, if any */
 	size_t oack_len;			/* its length, 0 = none */
@@ -378,6 +385,7 @@ static void transfer_free(struct tftp_transfer *t)
 	}
 	vfs_close(&t->vf);
 	free(t->ascii);
+	free(t->ra);
 	free(t);
 	tick_arm(s);
 }
@@ -447,6 +455,43 @@ static void watch_out(struct tftp_transfer *t, bool on)
 }
 
 /**
+ * file_data() - @len bytes of the file at @off: from the transfer's
+ * read-ahead when they fit in it (refilled from @off as needed), else read
+ * into the shared scratch buffer.
+ * Return: the bytes, or NULL with *@rc = -errno (-EIO: the file shrank).
+ */
+static const uint8_t *file_data(struct tftp_transfer *t, uint64_t off, size_t len, int *rc)
+{
+	uint64_t want;
+	ssize_t got;
+
+	if (len > READAHEAD_LEN) {
+		*rc = pread_full(t->vf.fd, t->srv->scratch, len, off);
+		return *rc < 0 ? NULL : t->srv->scratch;
+	}
+	if (t->ra && off >= t->ra_off && off + len <= t->ra_off + t->ra_len)
+		return t->ra + (off - t->ra_off);
+	if (!t->ra)
+		t->ra = xmalloc(READAHEAD_LEN);
+	want = t->vf.size > off ? t->vf.size - off : 0;
+	if (want > READAHEAD_LEN)
+		want = READAHEAD_LEN;
+	if (want < len)
+		want = len;
+	do
+		got = pread(t->vf.fd, t->ra, want, (off_t)off);
+	while (got < 0 && errno == EINTR);
+	if (got < 0 || (size_t)got < len) {
+		t->ra_len = 0;
+		*rc = got < 0 ? -errno : -EIO;
+		return NULL;
+	}
+	t->ra_off = off;
+	t->ra_len = (size_t)got;
+	return t->ra;
+}
+
+/**
  * send_window() - send the blocks of the current window not sent yet, in
  * batches: one read of the file range, one sendmmsg().  A full socket
  * leaves the rest for EPOLLOUT.
@@ -461,7 +506,7 @@ static int send_window(struct tftp_transfer *t)
 	uint64_t count, max = SCRATCH_LEN / x->blksize, off, i;
 	const uint8_t *data;
 	size_t len;
-	int n, rc;
+	int n, rc = -EIO;
 
 	if (max > SEND_BATCH)
 		max = SEND_BATCH;
@@ -472,10 +517,11 @@ static int send_window(struct tftp_transfer *t)
 		off = tftp_xfer_range(x, x->next, count, &len);
 		if (t->mem) {
 			data = t->mem + off;
-		} else {
-			rc = len ? pread_full(t->vf.fd, s->scratch, len, off) : 0;
-			if (rc < 0)
+		} else if (len) {
+			data = file_data(t, off, len, &rc);
+			if (!data)
 				return rc;
+		} else {
 			data = s->scratch;
 		}
 		for (i = 0; i < count; i++) {
@@ -783,7 +829,7 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	struct tftp_transfer *t = NULL;
 	struct vfs_req vr;
 	uint32_t pip = ntohl(peer->sin_addr.s_addr);
-	uint16_t mtu_blksize, code;
+	uint16_t mtu_blksize = TFTP_BLKSIZE_MAX, code;
 	enum refusal ref;
 	const char *why;
 	bool dup;
@@ -947,6 +993,7 @@ err:
 		close(t->sock);
 	vfs_close(&t->vf);
 	free(t->ascii);
+	free(t->ra);
 	free(t);
 }
 

@@ -33,6 +33,9 @@ text_set(char *out, size_t outlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What isspace() accepts in the C locale. */
+#define CMDLINE_BLANKS " \t\n\v\f\r"
+
 /**
  * join_cmdline() - @a and @b (each without surrounding blanks) joined
  * by one space into @out.
@@ -41,10 +44,8 @@ static void join_cmdline(const char *a, const char *b, char *out, size_t outlen)
 {
 	size_t alen, blen;
 
-	while (isspace((unsigned char)*a))
-		a++;
-	while (isspace((unsigned char)*b))
-		b++;
+	a += strspn(a, CMDLINE_BLANKS);
+	b += strspn(b, CMDLINE_BLANKS);
 	alen = strlen(a);
 	blen = strlen(b);
 	while (alen > 0 && isspace((unsigned char)a[alen - 1]))
