@@ -32,8 +32,21 @@
 #define REG_MORE_ROOM 24
 #define REG_LOCKED_MSG "registry is locked by another lanroot process"
 
+/* Prepared statements kept for reuse: bootd asks the same few questions
+ * for every DHCP packet and TFTP/HTTP request, and parsing the SQL each
+ * time cost more than running it. */
+#define REG_STMT_CACHE 48
+
+struct reg_cached_stmt {
+	char *sql;		/* its text (owned) */
+	sqlite3_stmt *st;
+	bool busy;		/* handed out, not yet released */
+};
+
 struct registry {
 	sqlite3 *db;		/* the connection */
+	struct reg_cached_stmt cache[REG_STMT_CACHE];
+	unsigned ncache;
 	int depth;		/* open transactions: 1 = BEGIN, more = SAVEPOINTs */
 	int last_sqlite;	/* last failing SQLite result code */
 	char err[REG_ERR_MAX];	/* message for the last failure */
@@ -193,9 +206,62 @@ static int reg_sqlfail(struct registry *reg, int sqlrc)
 /* ---- statements -------------------------------------------------------- */
 
 /**
+ * reg_release() - done with @st (from reg_prepare): a cached statement is
+ * reset for its next use, another one finalized.  NULL is fine.
+ */
+static void reg_release(struct registry *reg, sqlite3_stmt *st)
+{
+	unsigned i;
+
+	if (!st)
+		return;
+	for (i = 0; i < reg->ncache; i++) {
+		if (reg->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			reg->cache[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/**
+ * stmt_get() - a statement for @sql: an idle cached one, a new cached one
+ * while there is room, else a new one finalized at release.
+ * Return: SQLite's result code.
+ */
+static int stmt_get(struct registry *reg, const char *sql, sqlite3_stmt **out)
+{
+	struct reg_cached_stmt *c;
+	unsigned i;
+	int sqlrc;
+
+	for (i = 0; i < reg->ncache; i++) {
+		c = &reg->cache[i];
+		if (!c->busy && !strcmp(c->sql, sql)) {
+			c->busy = true;
+			*out = c->st;
+			return SQLITE_OK;
+		}
+	}
+	if (reg->ncache == REG_STMT_CACHE)
+		return sqlite3_prepare_v2(reg->db, sql, -1, out, NULL);
+	sqlrc = sqlite3_prepare_v3(reg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (sqlrc != SQLITE_OK)
+		return sqlrc;
+	c = &reg->cache[reg->ncache++];
+	c->sql = xstrdup(sql);
+	c->st = *out;
+	c->busy = true;
+	return SQLITE_OK;
+}
+
+/**
  * reg_vprepare() - prepare @sql and bind its parameters, described by
  * @types: 't' const char * (NULL binds NULL), 'i' int, 'I' int64_t.
- * Parameter k of @types binds ?k.
+ * Parameter k of @types binds ?k.  Release the statement with
+ * reg_release().
  * Return: 0 with *@out, or -errno.
  */
 static int reg_vprepare(struct registry *reg, sqlite3_stmt **out, const char *sql,
@@ -204,7 +270,7 @@ static int reg_vprepare(struct registry *reg, sqlite3_stmt **out, const char *sq
 	sqlite3_stmt *st = NULL;
 	int sqlrc, rc, i;
 
-	sqlrc = sqlite3_prepare_v2(reg->db, sql, -1, &st, NULL);
+	sqlrc = stmt_get(reg, sql, &st);
 	if (sqlrc != SQLITE_OK)
 		return reg_sqlfail(reg, sqlrc);
 	for (i = 0; types[i]; i++) {
@@ -225,7 +291,7 @@ static int reg_vprepare(struct registry *reg, sqlite3_stmt **out, const char *sq
 		}
 		if (sqlrc != SQLITE_OK) {
 			rc = reg_sqlfail(reg, sqlrc);
-			sqlite3_finalize(st);
+			reg_release(reg, st);
 			return rc;
 		}
 	}
@@ -277,7 +343,7 @@ static int reg_run(struct registry *reg, const char *sql, const char *types, ...
 		return rc;
 	while ((rc = reg_step(reg, st)) == 1)
 		;
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	return rc;
 }
 
@@ -299,7 +365,7 @@ static int reg_int(struct registry *reg, int64_t *out, const char *sql, const ch
 	rc = reg_step(reg, st);
 	if (rc == 1)
 		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	return rc;
 }
 
@@ -324,7 +390,7 @@ static int reg_text(struct registry *reg, char *out, size_t outlen, const char *
 		s = sqlite3_column_text(st, 0);
 		(void)str_copy(out, outlen, s ? (const char *)s : "");
 	}
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	return rc;
 }
 
@@ -364,7 +430,7 @@ static int reg_collect(struct registry *reg, sqlite3_stmt *st, size_t size, row_
 		fn(st, arr + count * size);
 		count++;
 	}
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	if (rc < 0) {
 		free(arr);
 		return rc;
@@ -384,7 +450,7 @@ static int reg_fetch(struct registry *reg, sqlite3_stmt *st, row_fn fn, void *el
 
 	if (rc == 1)
 		fn(st, elem);
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	return rc;
 }
 
@@ -656,6 +722,10 @@ void registry_close(struct registry *reg)
 		return;
 	while (reg->depth > 0)
 		tx_abort(reg);
+	for (unsigned i = 0; i < reg->ncache; i++) {
+		sqlite3_finalize(reg->cache[i].st);
+		free(reg->cache[i].sql);
+	}
 	if (reg->db)
 		sqlite3_close_v2(reg->db);
 	free(reg);
@@ -1002,7 +1072,7 @@ static int group_names(struct registry *reg, char *out, size_t outlen, const cha
 		names = xrealloc(names, (n + 1) * sizeof(*names));
 		names[n++] = xstrdup(name ? name : "");
 	}
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	if (rc == 0) {
 		join_names(names, n, out, outlen);
 		rc = n > INT_MAX ? INT_MAX : (int)n;
@@ -1120,7 +1190,7 @@ static int version_insert(struct registry *reg, const struct reg_version *v, int
 		id = sqlite3_column_int64(st, 0);
 		next = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
@@ -1344,7 +1414,7 @@ int registry_rollback(struct registry *reg, const char *image, int *now)
 		row = sqlite3_column_int64(st, 0);
 		prev = sqlite3_column_int(st, 1);
 	}
-	sqlite3_finalize(st);
+	reg_release(reg, st);
 	if (rc == 0)
 		rc = reg_fail(reg, -ENOENT, "image %s has no earlier published version to "
 			      "roll back to", im.name);
