@@ -40,6 +40,22 @@ requires() {
 	fi
 }
 
+# runs_as_nobody NAME PID — /proc/PID/status of daemon NAME shows nobody's
+# uid and gid (real, effective, saved and file system), no supplementary
+# groups and no effective capabilities.
+runs_as_nobody() {
+	_st=/proc/$2/status
+	_u=$(id -u nobody) _g=$(id -g nobody)
+	grep -q "^Uid:[[:space:]]*$_u[[:space:]]*$_u[[:space:]]*$_u[[:space:]]*$_u\$" "$_st" ||
+		{ grep '^[UG]id' "$_st"; fail "$1 does not run as nobody"; }
+	grep -q "^Gid:[[:space:]]*$_g[[:space:]]*$_g[[:space:]]*$_g[[:space:]]*$_g\$" "$_st" ||
+		{ grep '^[UG]id' "$_st"; fail "$1 does not run with nobody's group"; }
+	grep -q '^Groups:[[:space:]]*$' "$_st" ||
+		{ grep '^Groups' "$_st"; fail "$1 kept supplementary groups"; }
+	grep -q '^CapEff:[[:space:]]*0*$' "$_st" ||
+		{ grep '^Cap' "$_st"; fail "$1 kept effective capabilities"; }
+}
+
 # requires_root — skip unless running as root.
 requires_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -114,9 +130,9 @@ blockd_conf() {
 	} >>"$conf"
 }
 
-# ctl_cmd JSON — send one request to blockd's control socket, print the
-# reply line; exit status 1 if the reply is not {"ok":true,…}.
-ctl_cmd() {
+# ctl_send SOCKET JSON — send one request to a daemon's control socket,
+# print the reply line; exit status 1 if the reply is not {"ok":true,…}.
+ctl_send() {
 	"$PYTHON" -c '
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
@@ -127,33 +143,54 @@ while not buf.endswith(b"\n"):
     if not d: break
     buf += d
 print(buf.decode().strip())
-sys.exit(0 if json.loads(buf).get("ok") else 1)' "$ctl" "$1"
+sys.exit(0 if json.loads(buf).get("ok") else 1)' "$1" "$2"
+}
+
+# ctl_cmd JSON — ctl_send to blockd's control socket ($ctl).
+ctl_cmd() {
+	ctl_send "$ctl" "$1"
+}
+
+# daemon_start NAME LOG CTL CMD… — run CMD (daemon NAME in the foreground)
+# in the background with its stderr appended to LOG ($daemon_pid), stop it
+# at exit, and wait until its control socket CTL answers a ping.
+daemon_start() {
+	_name=$1 _log=$2 _ctl=$3
+	shift 3
+	"$@" 2>>"$_log" &
+	daemon_pid=$!
+	cleanup_fn "kill $daemon_pid 2>/dev/null; wait $daemon_pid 2>/dev/null || true"
+	i=0
+	until ctl_send "$_ctl" '{"cmd":"ping"}' >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+			cat "$_log" >&2
+			fail "$_name did not start"
+		fi
+		sleep 0.1
+	done
+}
+
+# daemon_stop NAME PID LOG — SIGTERM to PID; daemon NAME must exit 0 (LOG
+# is shown when it does not).
+daemon_stop() {
+	kill -TERM "$2"
+	rc=0
+	wait "$2" || rc=$?
+	[ $rc -eq 0 ] || { cat "$3" >&2; fail "$1 exited $rc after SIGTERM"; }
 }
 
 # blockd_start — start lanroot-blockd -f on $conf in the background
 # ($blockd_pid, log in $tmp/blockd.log) and wait until its control socket
 # answers; stopped at exit.
 blockd_start() {
-	lanroot-blockd -c "$conf" -f 2>>"$tmp/blockd.log" &
-	blockd_pid=$!
-	cleanup_fn "kill $blockd_pid 2>/dev/null; wait $blockd_pid 2>/dev/null || true"
-	i=0
-	until ctl_cmd '{"cmd":"ping"}' >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$blockd_pid" 2>/dev/null; then
-			cat "$tmp/blockd.log" >&2
-			fail "lanroot-blockd did not start"
-		fi
-		sleep 0.1
-	done
+	daemon_start lanroot-blockd "$tmp/blockd.log" "$ctl" lanroot-blockd -c "$conf" -f
+	blockd_pid=$daemon_pid
 }
 
 # blockd_stop — SIGTERM; lanroot-blockd must exit 0.
 blockd_stop() {
-	kill -TERM "$blockd_pid"
-	rc=0
-	wait "$blockd_pid" || rc=$?
-	[ $rc -eq 0 ] || { cat "$tmp/blockd.log" >&2; fail "lanroot-blockd exited $rc after SIGTERM"; }
+	daemon_stop lanroot-blockd "$blockd_pid" "$tmp/blockd.log"
 }
 
 # blockd_kill9 — SIGKILL (a crash); no flush happens.
@@ -167,18 +204,26 @@ make_raw() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# nbd_setup [MODE] [SIZE] — init a store, import a random raw image
-# ($tmp/base.img, default 8 MiB) as image "lab", a group "room" in MODE
-# (default persistent) and client pc01 (52:54:00:00:00:01).  Sets $export
-# and $uri for pc01.  Call after lanroot_env and blockd_conf.
-nbd_setup() {
+# boot_registry [MODE [SIZE [OPTION…]]] — init the store, import a random
+# raw image ($tmp/base.img, default 1 MiB) as image "lab", add a group
+# "room" in MODE (default volatile) and client pc01 (52:54:00:00:00:01)
+# with each OPTION of `client add` ("--ip 192.0.2.150").  After lanroot_env.
+boot_registry() {
 	$LR init >/dev/null
-	make_raw "$tmp/base.img" "${2:-8388608}"
+	make_raw "$tmp/base.img" "${2:-1048576}"
 	# (A raw image has no kernel to find: import warns; that is expected.)
 	$LR image import lab "$tmp/base.img" --format raw >/dev/null 2>"$tmp/import.err" ||
 		{ cat "$tmp/import.err" >&2; fail "image import failed"; }
-	$LR group add room --image lab --mode "${1:-persistent}" >/dev/null
-	nbd_client_add pc01 52:54:00:00:00:01
+	$LR group add room --image lab --mode "${1:-volatile}" >/dev/null
+	if [ $# -gt 2 ]; then shift 2; else set --; fi
+	$LR client add 52:54:00:00:00:01 --name pc01 --group room "$@" >/dev/null
+}
+
+# nbd_setup [MODE] [SIZE] — boot_registry with MODE (default persistent)
+# and SIZE (default 8 MiB); sets $export and $uri for pc01.  Call after
+# lanroot_env and blockd_conf.
+nbd_setup() {
+	boot_registry "${1:-persistent}" "${2:-8388608}"
 	export=$(nbd_export pc01)
 	uri="nbd://127.0.0.1:$nbd_port/$export"
 }
@@ -328,11 +373,12 @@ print(s.getsockname()[1]); s.close()'
 
 # bootd_conf [SECTION.KEY=VALUE…] — configure lanroot-bootd in $conf (call
 # after lanroot_env): TFTP on 127.0.0.1:$TFTP_PORT with root $tmp/tftp, HTTP
-# on 127.0.0.1:$HTTP_PORT, DHCP off, control socket $bootd_ctl; then each
-# argument sets one key ("dhcp.mode=full").
+# on 127.0.0.1:$HTTP_PORT ($http_url), DHCP off, control socket $bootd_ctl;
+# then each argument sets one key ("dhcp.mode=full").
 bootd_conf() {
 	TFTP_PORT=$(free_udp_port)
 	HTTP_PORT=$(free_port)
+	http_url=http://127.0.0.1:$HTTP_PORT
 	bootd_ctl=$tmp/bootd.sock
 	mkdir -p "$tmp/tftp"
 	conf_set server control "$bootd_ctl"
@@ -348,39 +394,57 @@ bootd_conf() {
 	done
 }
 
-# bootd_ctl_cmd JSON — as ctl_cmd, to lanroot-bootd's control socket.
+# bootd_env [SECTION.KEY=VALUE…] — mktmpdir, lanroot_env, an empty store and
+# bootd_conf with the arguments: the opening of a TFTP or HTTP test.
+bootd_env() {
+	mktmpdir
+	lanroot_env
+	$LR init >/dev/null
+	bootd_conf "$@"
+}
+
+# bootd_conf_full [SECTION.KEY=VALUE…] — bootd_conf for full-mode DHCP on
+# eth0 (see dhcp_pair): server address 192.0.2.1, debug log lines, subnet
+# 192.0.2.0/24, pool 192.0.2.100-192.0.2.119, no router advertisements;
+# then each argument sets one key (a later value replaces these).
+bootd_conf_full() {
+	bootd_conf server.address=192.0.2.1 lanroot.log_level=debug \
+		dhcp.mode=full dhcp.interface=eth0 dhcp.subnet=192.0.2.0/24 \
+		dhcp.range=192.0.2.100-192.0.2.119 dhcp.router_advertisement=off "$@"
+}
+
+# bootd_ctl_cmd JSON — ctl_send to lanroot-bootd's control socket.
 bootd_ctl_cmd() {
-	ctl=$bootd_ctl ctl_cmd "$1"
+	ctl_send "$bootd_ctl" "$1"
+}
+
+# bootd_call CMD — bootd's control call CMD ("status", "leases"); the reply
+# is in $tmp/json (for json_true).  Fails the test when the call fails.
+bootd_call() {
+	bootd_ctl_cmd '{"cmd":"'"$1"'"}' >"$tmp/json" || { cat "$tmp/json"; fail "$1 call failed"; }
+}
+
+# bootd_lease_bound MAC IP [HOSTNAME] — the leases call lists IP bound to
+# MAC (with that host name, if given).
+bootd_lease_bound() {
+	bootd_call leases
+	_want='l["mac"] == "'"$1"'" and l["ip"] == "'"$2"'" and l["state"] == "bound"'
+	[ $# -lt 3 ] || _want=$_want' and l["hostname"] == "'"$3"'"'
+	json_true "any($_want for l in d[\"leases\"])"
 }
 
 # bootd_start [NETNS] — start lanroot-bootd -f on $conf in the background
 # (inside NETNS if given; $bootd_pid, log in $tmp/bootd.log) and wait until
 # its control socket answers; stopped at exit.
 bootd_start() {
-	if [ $# -gt 0 ]; then
-		ip netns exec "$1" lanroot-bootd -c "$conf" -f 2>>"$tmp/bootd.log" &
-	else
-		lanroot-bootd -c "$conf" -f 2>>"$tmp/bootd.log" &
-	fi
-	bootd_pid=$!
-	cleanup_fn "kill $bootd_pid 2>/dev/null; wait $bootd_pid 2>/dev/null || true"
-	i=0
-	until bootd_ctl_cmd '{"cmd":"ping"}' >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$bootd_pid" 2>/dev/null; then
-			cat "$tmp/bootd.log" >&2
-			fail "lanroot-bootd did not start"
-		fi
-		sleep 0.1
-	done
+	daemon_start lanroot-bootd "$tmp/bootd.log" "$bootd_ctl" \
+		${1:+ip netns exec "$1"} lanroot-bootd -c "$conf" -f
+	bootd_pid=$daemon_pid
 }
 
 # bootd_stop — SIGTERM; lanroot-bootd must exit 0.
 bootd_stop() {
-	kill -TERM "$bootd_pid"
-	rc=0
-	wait "$bootd_pid" || rc=$?
-	[ $rc -eq 0 ] || { cat "$tmp/bootd.log" >&2; fail "lanroot-bootd exited $rc after SIGTERM"; }
+	daemon_stop lanroot-bootd "$bootd_pid" "$tmp/bootd.log"
 }
 
 # netns_new NAME — create the network namespace lr<pid>NAME (deleted at
@@ -403,4 +467,130 @@ netns_veth() {
 	[ "$6" = - ] || ip -n "$4" addr add "$6" dev "$5"
 	ip -n "$1" link set "$2" up
 	ip -n "$4" link set "$5" up
+}
+
+# dhcp_pair [CLI_ADDR [CLI_MAC]] — namespaces $srv and $cli joined by veth
+# eth0 ↔ eth0, 192.0.2.1/24 on the server's side; the client's side gets
+# CLI_ADDR (CIDR; default "-", none) and, if given, the MAC address CLI_MAC.
+dhcp_pair() {
+	netns_new srv; srv=$netns
+	netns_new cli; cli=$netns
+	netns_veth "$srv" eth0 192.0.2.1/24 "$cli" eth0 "${1:--}"
+	[ $# -lt 2 ] || ip -n "$cli" link set eth0 address "$2"
+}
+
+# dhcp_relay_net — $srv (eth0 192.0.2.1/24) and a relay agent's namespace
+# $rly (eth0 192.0.2.2/24 beside it, eth1 198.51.100.1/24 towards $far, the
+# remote clients' segment where nobody is: pxe-client.py speaks for them);
+# $srv routes 198.51.100.0/24 via the relay.
+dhcp_relay_net() {
+	netns_new srv; srv=$netns
+	netns_new rly; rly=$netns
+	netns_new far; far=$netns
+	netns_veth "$srv" eth0 192.0.2.1/24 "$rly" eth0 192.0.2.2/24
+	netns_veth "$rly" eth1 198.51.100.1/24 "$far" eth0 -
+	ip -n "$srv" route add 198.51.100.0/24 via 192.0.2.2
+}
+
+# bootd_conf_relay [SECTION.KEY=VALUE…] — bootd_conf_full serving both
+# segments of dhcp_relay_net: subnets 192.0.2.0/24 and 198.51.100.0/24,
+# pools .100-.119 of each; then each argument sets one key.
+bootd_conf_relay() {
+	bootd_conf_full dhcp.subnet=192.0.2.0/24,198.51.100.0/24 \
+		dhcp.range=192.0.2.100-192.0.2.119,198.51.100.100-198.51.100.119 "$@"
+}
+
+# netns_bridge NS — a bridge br0 in NS, up, that forwards at once.
+netns_bridge() {
+	ip -n "$1" link add br0 type bridge forward_delay 0
+	ip -n "$1" link set br0 up
+}
+
+# bridge_veth NS PORT NS2 IF ADDR — a veth from PORT, a port of NS's br0,
+# to IF in NS2 with ADDR (CIDR or "-").
+bridge_veth() {
+	netns_veth "$1" "$2" - "$3" "$4" "$5"
+	ip -n "$1" link set "$2" master br0
+}
+
+# udhcpd_start NS IF [LINE…] — busybox udhcpd in NS on IF hands out
+# 192.0.2.50-192.0.2.60 with mask 255.255.255.0 and each udhcpd.conf LINE
+# ("option router 192.0.2.2"); log in $tmp/udhcpd.log; stopped at exit.
+udhcpd_start() {
+	_ns=$1
+	{
+		printf 'start 192.0.2.50\nend 192.0.2.60\ninterface %s\n' "$2"
+		printf 'lease_file %s\npidfile %s\n' "$tmp/udhcpd.leases" "$tmp/udhcpd.pid"
+		printf 'option subnet 255.255.255.0\n'
+		shift 2
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} >"$tmp/udhcpd.conf"
+	: >"$tmp/udhcpd.leases"
+	ip netns exec "$_ns" busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
+	udhcpd_pid=$!
+	cleanup_fn "kill $udhcpd_pid 2>/dev/null"
+}
+
+# udhcpc_script [configure] — $tmp/udhcpc.sh, a busybox udhcpc script that
+# on "bound" saves the lease's variables to $tmp/udhcpc.env (udhcpc_val);
+# with "configure" it also puts the address on the interface, and takes it
+# off on "deconfig".
+udhcpc_script() {
+	{
+		printf '#!/bin/sh\ncase "$1" in\nbound)\n'
+		[ "${1-}" != configure ] || printf '\tip addr add "$ip/24" dev "$interface"\n'
+		printf '\tenv | grep -E %s >%s ;;\n' \
+			"'^(ip|subnet|router|dns|domain|lease|serverid|siaddr|sname|boot_file|interface)='" \
+			"'$tmp/udhcpc.env'"
+		[ "${1-}" != configure ] || printf 'deconfig) ip addr flush dev "$interface" ;;\n'
+		printf 'esac\nexit 0\n'
+	} >"$tmp/udhcpc.sh"
+	chmod +x "$tmp/udhcpc.sh"
+}
+
+# udhcpc_val NAME — a variable udhcpc passed to its script with the last lease.
+udhcpc_val() {
+	sed -n "s/^$1=//p" "$tmp/udhcpc.env"
+}
+
+# udhcpc_run NS [ARGS…] — busybox udhcpc on eth0 in NS asks for one lease
+# (at most 3 DISCOVERs a second apart; ARGS may change that) with
+# udhcpc_script; output in $tmp/udhcpc.out.  Its exit status is udhcpc's.
+udhcpc_run() {
+	_ns=$1; shift
+	[ -x "$tmp/udhcpc.sh" ] || udhcpc_script
+	rm -f "$tmp/udhcpc.env"
+	ip netns exec "$_ns" timeout 15 busybox udhcpc -f -q -n -t 3 -T 1 -i eth0 \
+		-s "$tmp/udhcpc.sh" "$@" >"$tmp/udhcpc.out" 2>&1
+}
+
+# udhcpc_lease NS [ARGS…] — udhcpc_run, which must get a lease and run its
+# script; sets $ip to the address.
+udhcpc_lease() {
+	udhcpc_run "$@" || { cat "$tmp/udhcpc.out" "$tmp/bootd.log" >&2; fail "udhcpc $* got no lease"; }
+	[ -s "$tmp/udhcpc.env" ] || { cat "$tmp/udhcpc.out" >&2; fail "udhcpc $* did not run its script"; }
+	ip=$(udhcpc_val ip)
+}
+
+# pxe_client NS [ARGS…] — tests/pxe-client.py -i eth0 ARGS in NS; its JSON
+# in $tmp/json (for json_true).  Fails the test when it fails.
+pxe_client() {
+	_ns=$1; shift
+	ip netns exec "$_ns" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 "$@" >"$tmp/json" ||
+		fail "pxe-client.py $* failed"
+}
+
+# tftp_raw ARGS… — tests/tftp-raw.py ARGS (hand-made TFTP packets).
+tftp_raw() {
+	"$PYTHON" "$top_srcdir/tests/tftp-raw.py" "$@"
+}
+
+# tftp_stat EXPR — print EXPR evaluated on t, the "tftp" object of bootd's
+# status call.
+tftp_stat() {
+	bootd_ctl_cmd '{"cmd":"status"}' | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d.get("tftp") or d.get("status", {}).get("tftp")
+print(eval(sys.argv[1]))' "$1"
 }

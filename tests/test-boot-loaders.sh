@@ -13,10 +13,7 @@ for f in /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32
 	/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi /usr/lib/ipxe/undionly.kpxe; do
 	[ -f "$f" ] || { echo "$0: test skipped: $f missing (scripts/install-deps)" >&2; exit 77; }
 done
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 bootd_start
 
 tget() {	# tget NAME OUT — fetch NAME over TFTP
@@ -26,7 +23,7 @@ tget() {	# tget NAME OUT — fetch NAME over TFTP
 while read -r name path; do
 	tget "$name" "$tmp/got" || { tail "$tmp/bootd.log"; fail "TFTP $name failed"; }
 	cmp -s "$tmp/got" "$path" || fail "TFTP $name differs from $path"
-	curl -sf -o "$tmp/got" "http://127.0.0.1:$HTTP_PORT/$name" || fail "HTTP $name failed"
+	curl -sf -o "$tmp/got" "$http_url/$name" || fail "HTTP $name failed"
 	cmp -s "$tmp/got" "$path" || fail "HTTP $name differs from $path"
 done <<EOL
 pxelinux.0 /usr/lib/PXELINUX/pxelinux.0
@@ -53,7 +50,7 @@ grep -q "my own loader" "$tmp/got" || fail "the TFTP root's undionly.kpxe did no
 mkdir -p "$tmp/ipxe"
 echo "another ipxe" >"$tmp/ipxe/snponly.efi"
 conf_set boot ipxe_dir "$tmp/ipxe"
-bootd_ctl_cmd '{"cmd":"reload"}' >/dev/null || fail "reload failed"
-curl -sf "http://127.0.0.1:$HTTP_PORT/snponly.efi" | grep -q "another ipxe" ||
+bootd_call reload
+curl -sf "$http_url/snponly.efi" | grep -q "another ipxe" ||
 	fail "snponly.efi not served from the configured ipxe_dir"
 bootd_stop

@@ -24,9 +24,8 @@ bootd_conf
 blockd_start
 bootd_start
 
-base=http://127.0.0.1:$HTTP_PORT
 # --- a registered client over HTTP (iPXE) ------------------------------------
-curl -sf "$base/boot.ipxe?mac=52-54-00-00-00-01" >"$tmp/boot.ipxe" ||
+curl -sf "$http_url/boot.ipxe?mac=52-54-00-00-00-01" >"$tmp/boot.ipxe" ||
 	{ cat "$tmp/bootd.log"; fail "boot.ipxe for pc01 failed"; }
 head -1 "$tmp/boot.ipxe" | grep -q '^#!ipxe' || { cat "$tmp/boot.ipxe"; fail "not an iPXE script"; }
 kurl=$(sed -n 's/^kernel \([^ ]*\).*/\1/p' "$tmp/boot.ipxe")
@@ -54,14 +53,14 @@ proot=$(grep -o 'lanroot\.root=[^ ]*' "$tmp/pxe.cfg" | head -1 | cut -d= -f2-)
 nbdinfo "$proot" >/dev/null 2>&1 || fail "blockd refused the pxelinux config's root URL"
 
 # --- an unknown machine ---------------------------------------------------------
-code=$(curl -s -o "$tmp/unknown.out" -w '%{http_code}' "$base/boot.ipxe?mac=52-54-00-00-00-99")
+code=$(curl -s -o "$tmp/unknown.out" -w '%{http_code}' "$http_url/boot.ipxe?mac=52-54-00-00-00-99")
 [ "$code" = 404 ] || { cat "$tmp/unknown.out"; fail "unknown machine got HTTP $code under refuse, not 404"; }
 conf_set boot unknown_clients default
 conf_set boot default_group walkin
-bootd_ctl_cmd '{"cmd":"reload"}' >/dev/null || fail "bootd reload failed"
+bootd_call reload
 kill -HUP "$blockd_pid"
 sleep 0.5
-curl -sf "$base/boot.ipxe?mac=52-54-00-00-00-99" >"$tmp/walkin.ipxe" ||
+curl -sf "$http_url/boot.ipxe?mac=52-54-00-00-00-99" >"$tmp/walkin.ipxe" ||
 	{ cat "$tmp/bootd.log"; fail "unknown machine not served under unknown_clients = default"; }
 wroot=$(grep -o 'lanroot\.root=[^ ]*' "$tmp/walkin.ipxe" | head -1 | cut -d= -f2-)
 case $wroot in

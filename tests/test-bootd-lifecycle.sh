@@ -8,10 +8,7 @@
 # exits 0 on SIGTERM (daemon.stop).
 . "${top_srcdir:-.}/tests/functions.sh"
 requires atftp --help
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 lanroot-bootd -c "$conf" --check-config || fail "--check-config refused a good config"
 
 check_bad() {	# check_bad SECTION.KEY=VALUE… -- MESSAGE
@@ -37,7 +34,7 @@ bootd_start
 conf_set tftp max_transfers 7
 kill -HUP "$bootd_pid"
 wait_until "daemon.reload after SIGHUP" grep -q "event=daemon.reload" "$tmp/bootd.log"
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json" || fail "status failed"
+bootd_call status
 json_true 'd["tftp"]["max_transfers"] == 7'
 
 # A broken file: the old settings stay, and it still serves.
@@ -47,7 +44,7 @@ wait_until "config.error after a bad SIGHUP" grep -q "event=config.error" "$tmp/
 grep -q "max_transfers: '0' is out of range" "$tmp/bootd.log" || fail "the error does not name the key"
 atftp -g -r hello.txt -l "$tmp/got" 127.0.0.1 "$TFTP_PORT" >/dev/null 2>&1 ||
 	fail "bootd stopped serving after a bad reload"
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json"
+bootd_call status
 json_true 'd["tftp"]["max_transfers"] == 7'
 bootd_stop
 grep -q "event=daemon.stop" "$tmp/bootd.log" || fail "no daemon.stop event"

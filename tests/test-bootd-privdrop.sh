@@ -17,16 +17,10 @@ id nobody >/dev/null 2>&1 || { echo "$0: test skipped: no user nobody" >&2; exit
 mktmpdir
 chmod 755 "$tmp"		# nobody must reach the state dir inside
 lanroot_env
-netns_new srv; srv=$netns
-netns_new cli; cli=$netns
-netns_veth "$srv" eth0 192.0.2.1/24 "$cli" eth0 192.0.2.9/24
+dhcp_pair 192.0.2.9/24
 
-$LR init >/dev/null
-make_raw "$tmp/base.img" 1048576
-$LR image import lab "$tmp/base.img" --format raw >/dev/null 2>&1 || fail "image import failed"
-$LR group add room --image lab --mode volatile >/dev/null
+boot_registry
 nobody_uid=$(id -u nobody)
-nobody_gid=$(id -g nobody)
 chown -R nobody:"$(id -gn nobody)" "$state"
 
 bootd_conf server.address=192.0.2.1 tftp.listen=192.0.2.1 tftp.port=69 \
@@ -37,27 +31,14 @@ echo "served as nobody" >"$tmp/tftp/hello.txt"
 chmod 755 "$tmp/tftp"
 bootd_start "$srv"
 
-status=/proc/$bootd_pid/status
-grep -q "^Uid:[[:space:]]*$nobody_uid[[:space:]]*$nobody_uid[[:space:]]*$nobody_uid[[:space:]]*$nobody_uid\$" "$status" ||
-	{ grep '^[UG]id' "$status"; fail "lanroot-bootd does not run as nobody"; }
-grep -q "^Gid:[[:space:]]*$nobody_gid[[:space:]]*$nobody_gid[[:space:]]*$nobody_gid[[:space:]]*$nobody_gid\$" "$status" ||
-	{ grep '^[UG]id' "$status"; fail "lanroot-bootd does not run with nobody's group"; }
-grep -q '^Groups:[[:space:]]*$' "$status" ||
-	{ grep '^Groups' "$status"; fail "lanroot-bootd kept supplementary groups"; }
-grep -q '^CapEff:[[:space:]]*0*$' "$status" ||
-	{ grep '^Cap' "$status"; fail "lanroot-bootd kept effective capabilities"; }
+runs_as_nobody lanroot-bootd "$bootd_pid"
 
 # DHCP to a client without an address (no broadcast flag: sent to its MAC).
-cat >"$tmp/udhcpc.sh" <<EOS
-#!/bin/sh
-[ "\$1" = bound ] && echo "\$ip" >"$tmp/lease"
-exit 0
-EOS
-chmod +x "$tmp/udhcpc.sh"
-ip netns exec "$cli" timeout 15 busybox udhcpc -f -q -n -t 3 -T 1 -i eth0 \
-	-s "$tmp/udhcpc.sh" >"$tmp/udhcpc.out" 2>&1 ||
-	{ cat "$tmp/udhcpc.out" "$tmp/bootd.log"; fail "udhcpc got no lease from bootd running as nobody"; }
-grep -q '^192\.0\.2\.1[01][0-9]$' "$tmp/lease" || fail "udhcpc got '$(cat "$tmp/lease")'"
+udhcpc_lease "$cli"
+case $ip in
+192.0.2.1[01][0-9]) ;;
+*) fail "udhcpc got '$ip'" ;;
+esac
 owner=$(stat -c %u "$state/bootd/leases") || fail "no leases file"
 [ "$owner" = "$nobody_uid" ] || fail "the leases file is owned by uid $owner, not nobody"
 

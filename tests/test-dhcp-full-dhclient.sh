@@ -11,22 +11,11 @@ requires_root
 mktmpdir
 lanroot_env
 
-netns_new srv; srv=$netns
-netns_new cli; cli=$netns
-netns_veth "$srv" eth0 192.0.2.1/24 "$cli" eth0 -
-ip -n "$cli" link set eth0 address 52:54:00:00:00:01
-
-$LR init >/dev/null
-make_raw "$tmp/base.img" 1048576
-$LR image import lab "$tmp/base.img" --format raw >/dev/null 2>"$tmp/import.err" ||
-	{ cat "$tmp/import.err" >&2; fail "image import failed"; }
-$LR group add room --image lab --mode volatile >/dev/null
-$LR client add 52:54:00:00:00:01 --name pc01 --group room >/dev/null
-
-bootd_conf server.address= lanroot.log_level=debug \
-	dhcp.mode=full dhcp.interface=eth0 dhcp.subnet=192.0.2.0/24 \
-	dhcp.range=192.0.2.100-192.0.2.119 dhcp.router=192.0.2.1 dhcp.dns=192.0.2.53 \
-	dhcp.domain=lab.example dhcp.lease_time=600 dhcp.router_advertisement=off
+dhcp_pair - 52:54:00:00:00:01
+boot_registry	# client pc01 has the client's MAC
+# (the pool is bootd_conf_full's 192.0.2.100-192.0.2.119)
+bootd_conf_full server.address= dhcp.router=192.0.2.1 dhcp.dns=192.0.2.53 \
+	dhcp.domain=lab.example dhcp.lease_time=600
 bootd_start "$srv"
 
 cat >"$tmp/dhclient.conf" <<EOC
@@ -78,6 +67,5 @@ esac
 grep -q "fixed-address $ip;" "$tmp/dhclient.leases" || show "lease file lacks the address"
 grep -q 'filename "undionly.kpxe";' "$tmp/dhclient.leases" || show "lease file lacks the boot file"
 
-bootd_ctl_cmd '{"cmd":"leases"}' >"$tmp/json" || { cat "$tmp/json"; fail "leases call failed"; }
-json_true 'any(l["mac"] == "52:54:00:00:00:01" and l["ip"] == "'"$ip"'" and l["state"] == "bound" and l["hostname"] == "pc01" for l in d["leases"])'
+bootd_lease_bound 52:54:00:00:00:01 "$ip" pc01
 bootd_stop

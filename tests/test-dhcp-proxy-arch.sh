@@ -19,36 +19,15 @@ lanroot_env
 netns_new site; site=$netns
 netns_new srv; srv=$netns
 netns_new cli; cli=$netns
-ip -n "$site" link add br0 type bridge forward_delay 0
+netns_bridge "$site"
 ip -n "$site" addr add 192.0.2.2/24 dev br0
-ip -n "$site" link set br0 up
-netns_veth "$site" psrv - "$srv" eth0 192.0.2.1/24
-netns_veth "$site" pcli - "$cli" eth0 -
-ip -n "$site" link set psrv master br0
-ip -n "$site" link set pcli master br0
+bridge_veth "$site" psrv "$srv" eth0 192.0.2.1/24
+bridge_veth "$site" pcli "$cli" eth0 -
 ip -n "$cli" link set eth0 address 52:54:00:00:00:01
+udhcpd_start "$site" br0 "option router 192.0.2.2"
 
-cat >"$tmp/udhcpd.conf" <<EOC
-start 192.0.2.50
-end 192.0.2.60
-interface br0
-lease_file $tmp/udhcpd.leases
-pidfile $tmp/udhcpd.pid
-option subnet 255.255.255.0
-option router 192.0.2.2
-EOC
-: >"$tmp/udhcpd.leases"
-ip netns exec "$site" busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
-udhcpd_pid=$!
-cleanup_fn "kill $udhcpd_pid 2>/dev/null"
-
-$LR init >/dev/null
-make_raw "$tmp/base.img" 1048576
-$LR image import lab "$tmp/base.img" --format raw >/dev/null 2>"$tmp/import.err" ||
-	{ cat "$tmp/import.err" >&2; fail "image import failed"; }
-$LR group add room --image lab --mode volatile >/dev/null
+boot_registry	# client pc01 (group room) has the client's MAC
 $LR group add classic --image lab --mode volatile --loader pxelinux >/dev/null
-$LR client add 52:54:00:00:00:01 --name pc01 --group room >/dev/null
 $LR client add 52:54:00:00:00:02 --name pc02 --group classic >/dev/null
 
 bootd_conf server.address= http.listen= lanroot.log_level=debug \
@@ -57,14 +36,8 @@ bootd_start "$srv"
 url="http://192.0.2.1:$HTTP_PORT"
 
 # a plain client first: udhcpd's address, nothing from bootd
-cat >"$tmp/udhcpc.sh" <<EOS
-#!/bin/sh
-[ "\$1" = bound ] || exit 0
-env | grep -E '^(ip|siaddr|boot_file|serverid)=' >"$tmp/udhcpc.env"
-EOS
-chmod +x "$tmp/udhcpc.sh"
-ip netns exec "$cli" timeout 15 busybox udhcpc -f -q -n -t 3 -T 3 -i eth0 \
-	-s "$tmp/udhcpc.sh" >"$tmp/udhcpc.out" 2>&1 ||
+# (udhcpd checks the address with ARP before it offers: -T 3)
+udhcpc_run "$cli" -T 3 ||
 	{ cat "$tmp/udhcpc.out" "$tmp/udhcpd.log" >&2; fail "udhcpc got no lease from udhcpd"; }
 grep -q '^serverid=192.0.2.2$' "$tmp/udhcpc.env" || { cat "$tmp/udhcpc.env"; fail "udhcpc's lease is not udhcpd's"; }
 if grep -q '^boot_file=.' "$tmp/udhcpc.env"; then cat "$tmp/udhcpc.env"; fail "udhcpc got a boot file"; fi
@@ -77,8 +50,7 @@ grep -q 'ignored a message from 52:54:00:00:00:01.*not a PXE' "$tmp/bootd.log" |
 # ask MAC ARCH [ARGS…] — a PXE client's DISCOVER; replies in $tmp/json
 ask() {
 	mac=$1 arch=$2; shift 2
-	ip netns exec "$cli" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 \
-		--mac "$mac" --arch "$arch" --wait 1 "$@" >"$tmp/json" || fail "pxe-client.py failed"
+	pxe_client "$cli" --mac "$mac" --arch "$arch" --wait 1 "$@"
 }
 
 # proxy_offer FILE VENDOR — $tmp/json holds one proxy offer from bootd with

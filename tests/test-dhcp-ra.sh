@@ -22,9 +22,7 @@ srv_ll=$(ip -n "$srv" -6 addr show dev eth0 scope link | sed -n 's/.*inet6 \(fe8
 [ -n "$srv_ll" ] || fail "the server side has no link-local address"
 
 $LR init >/dev/null
-bootd_conf server.address=192.0.2.1 lanroot.log_level=debug \
-	dhcp.mode=full dhcp.interface=eth0 dhcp.subnet=192.0.2.0/24 \
-	dhcp.range=192.0.2.100-192.0.2.119 dhcp.router_advertisement=on
+bootd_conf_full dhcp.router_advertisement=on
 bootd_start "$srv"
 
 ip netns exec "$cli" timeout 10 rdisc6 -1 -n -r 3 -w 1000 eth0 >"$tmp/rdisc6.out" 2>&1 ||
@@ -32,7 +30,7 @@ ip netns exec "$cli" timeout 10 rdisc6 -1 -n -r 3 -w 1000 eth0 >"$tmp/rdisc6.out
 grep -q "Router lifetime *: *0 " "$tmp/rdisc6.out" ||
 	{ cat "$tmp/rdisc6.out"; fail "router lifetime is not 0"; }
 grep -q "from $srv_ll" "$tmp/rdisc6.out" || { cat "$tmp/rdisc6.out"; fail "the RA is not from $srv_ll"; }
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json" || { cat "$tmp/json"; fail "status call failed"; }
+bootd_call status
 grep -q '"router_advertisements": *[1-9]' "$tmp/json" || { cat "$tmp/json"; fail "status counts no RA"; }
 bootd_stop
 

@@ -10,27 +10,13 @@ requires_root
 mktmpdir
 lanroot_env
 
-netns_new srv; srv=$netns
-netns_new rly; rly=$netns
-netns_veth "$srv" eth0 192.0.2.1/24 "$rly" eth0 192.0.2.2/24
-# the relay's other network, 198.51.100.0/24, on a second veth pair (the
-# remote clients' segment, nobody there: pxe-client.py speaks for them)
-netns_new far; far=$netns
-netns_veth "$rly" eth1 198.51.100.1/24 "$far" eth0 -
-ip -n "$srv" route add 198.51.100.0/24 via 192.0.2.2
-
+dhcp_relay_net
 $LR init >/dev/null
-bootd_conf server.address=192.0.2.1 lanroot.log_level=debug \
-	dhcp.mode=full dhcp.interface=eth0 \
-	dhcp.subnet=192.0.2.0/24,198.51.100.0/24 \
-	dhcp.range=192.0.2.100-192.0.2.119,198.51.100.100-198.51.100.119 \
-	dhcp.router=192.0.2.1,198.51.100.1 dhcp.lease_time=600 \
-	dhcp.router_advertisement=off
+bootd_conf_relay dhcp.router=192.0.2.1,198.51.100.1 dhcp.lease_time=600
 bootd_start "$srv"
 
-ip netns exec "$rly" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 \
-	--mac 52:54:00:00:00:07 --arch 7 --giaddr 198.51.100.1 --server 192.0.2.1 --dora \
-	--wait 3 >"$tmp/json" || fail "pxe-client.py failed"
+pxe_client "$rly" --mac 52:54:00:00:00:07 --arch 7 --giaddr 198.51.100.1 --server 192.0.2.1 \
+	--dora --wait 3
 "$PYTHON" - "$tmp/json" <<'EOP' || { cat "$tmp/bootd.log"; fail "relayed exchange: see above"; }
 import ipaddress, json, sys
 d = json.load(open(sys.argv[1]))
@@ -52,11 +38,9 @@ if d["ack"]["type"] != "ACK": bad("not an ACK")
 if d["ack"]["yiaddr"] != offers[0]["yiaddr"]: bad("ACK for another address")
 EOP
 ip=$(json_get '["ack"]["yiaddr"]' <"$tmp/json")
-bootd_ctl_cmd '{"cmd":"leases"}' >"$tmp/json" || { cat "$tmp/json"; fail "leases call failed"; }
-json_true 'any(l["mac"] == "52:54:00:00:00:07" and l["ip"] == "'"$ip"'" and l["state"] == "bound" for l in d["leases"])'
+bootd_lease_bound 52:54:00:00:00:07 "$ip"
 
 # the local segment still gets the local pool
-ip netns exec "$rly" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 \
-	--mac 52:54:00:00:00:08 --plain --dora --wait 3 >"$tmp/json" || fail "pxe-client.py failed"
+pxe_client "$rly" --mac 52:54:00:00:00:08 --plain --dora --wait 3
 json_true 'd["ack"] is not None and d["ack"]["type"] == "ACK" and d["ack"]["yiaddr"].startswith("192.0.2.1") and d["ack"]["router"] == "192.0.2.1"'
 bootd_stop

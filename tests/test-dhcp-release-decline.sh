@@ -10,20 +10,14 @@ requires_root
 mktmpdir
 lanroot_env
 
-netns_new srv; srv=$netns
-netns_new cli; cli=$netns
-netns_veth "$srv" eth0 192.0.2.1/24 "$cli" eth0 -
-ip -n "$cli" link set eth0 address 52:54:00:00:00:01
-
+dhcp_pair - 52:54:00:00:00:01
 $LR init >/dev/null
-bootd_conf server.address=192.0.2.1 lanroot.log_level=debug \
-	dhcp.mode=full dhcp.interface=eth0 dhcp.subnet=192.0.2.0/24 \
-	dhcp.range=192.0.2.100-192.0.2.109 dhcp.lease_time=600 dhcp.router_advertisement=off
+bootd_conf_full dhcp.range=192.0.2.100-192.0.2.109 dhcp.lease_time=600
 bootd_start "$srv"
 
 # state_of IP — the state the leases call gives IP ("none" when unlisted)
 state_of() {
-	bootd_ctl_cmd '{"cmd":"leases"}' >"$tmp/json" || { cat "$tmp/json"; fail "leases call failed"; }
+	bootd_call leases
 	json_get '["leases"]' <"$tmp/json" | "$PYTHON" -c '
 import json, sys
 print(next((l["state"] for l in json.load(sys.stdin) if l["ip"] == sys.argv[1]), "none"))' "$1"
@@ -31,21 +25,13 @@ print(next((l["state"] for l in json.load(sys.stdin) if l["ip"] == sys.argv[1]),
 
 # release: udhcpc -R binds (its script configures the address, so the
 # RELEASE can come from it), and releases when it gets SIGTERM
-cat >"$tmp/udhcpc.sh" <<EOS
-#!/bin/sh
-case "\$1" in
-bound) ip addr add "\$ip/24" dev "\$interface"; echo "\$ip" >"$tmp/ip" ;;
-deconfig) ip addr flush dev "\$interface" ;;
-esac
-exit 0
-EOS
-chmod +x "$tmp/udhcpc.sh"
+udhcpc_script configure
 ip netns exec "$cli" busybox udhcpc -f -n -R -t 3 -T 1 -i eth0 \
 	-s "$tmp/udhcpc.sh" >"$tmp/udhcpc.out" 2>&1 &
 udhcpc_pid=$!
 cleanup_fn "kill $udhcpc_pid 2>/dev/null"
-wait_until "udhcpc's lease" test -s "$tmp/ip"
-a=$(cat "$tmp/ip")
+wait_until "udhcpc's lease" test -s "$tmp/udhcpc.env"
+a=$(udhcpc_val ip)
 [ "$(state_of "$a")" = bound ] || { cat "$tmp/json"; fail "$a is not bound"; }
 kill -TERM $udhcpc_pid
 wait $udhcpc_pid || true
@@ -63,15 +49,11 @@ st=$(state_of "$a")
 [ "$st" != bound ] || { cat "$tmp/json"; fail "$a is still bound after DHCPRELEASE"; }
 
 # decline: client 2 gets b, declines it
-pxe() {
-	ip netns exec "$cli" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 "$@" >"$tmp/json" ||
-		fail "pxe-client.py $* failed"
-}
-pxe --mac 52:54:00:00:00:02 --plain --dora --wait 3
+pxe_client "$cli" --mac 52:54:00:00:00:02 --plain --dora --wait 3
 json_true 'd["ack"] is not None and d["ack"]["type"] == "ACK"'
 b=$(json_get '["ack"]["yiaddr"]' <"$tmp/json")
 [ "$(state_of "$b")" = bound ] || { cat "$tmp/json"; fail "$b is not bound"; }
-pxe --mac 52:54:00:00:00:02 --plain --decline "$b" --server 192.0.2.1
+pxe_client "$cli" --mac 52:54:00:00:00:02 --plain --decline "$b" --server 192.0.2.1
 wait_until "the decline" grep -q "event=dhcp.decline.*mac=52:54:00:00:00:02" "$tmp/bootd.log"
 is_state() {
 	[ "$(state_of "$1")" = "$2" ]
@@ -79,7 +61,7 @@ is_state() {
 wait_until "the quarantine" is_state "$b" declined
 
 for m in 52:54:00:00:00:02 52:54:00:00:00:03; do
-	pxe --mac $m --plain --dora --requested "$b" --wait 3
+	pxe_client "$cli" --mac $m --plain --dora --requested "$b" --wait 3
 	json_true 'd["ack"] is not None and d["ack"]["type"] == "ACK" and d["ack"]["yiaddr"] != "'"$b"'"'
 	json_true 'all(r["yiaddr"] != "'"$b"'" for r in d["replies"])'
 done

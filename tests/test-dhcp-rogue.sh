@@ -16,31 +16,15 @@ netns_new sw; sw=$netns
 netns_new srv; srv=$netns
 netns_new other; other=$netns
 netns_new cli; cli=$netns
-ip -n "$sw" link add br0 type bridge forward_delay 0
-ip -n "$sw" link set br0 up
-netns_veth "$sw" psrv - "$srv" eth0 192.0.2.1/24
-netns_veth "$sw" poth - "$other" eth0 192.0.2.2/24
-netns_veth "$sw" pcli - "$cli" eth0 -
-for p in psrv poth pcli; do ip -n "$sw" link set "$p" master br0; done
+netns_bridge "$sw"
+bridge_veth "$sw" psrv "$srv" eth0 192.0.2.1/24
+bridge_veth "$sw" poth "$other" eth0 192.0.2.2/24
+bridge_veth "$sw" pcli "$cli" eth0 -
 ip -n "$other" link set eth0 address 02:00:00:00:0a:02
-
-cat >"$tmp/udhcpd.conf" <<EOC
-start 192.0.2.50
-end 192.0.2.60
-interface eth0
-lease_file $tmp/udhcpd.leases
-pidfile $tmp/udhcpd.pid
-option subnet 255.255.255.0
-EOC
-: >"$tmp/udhcpd.leases"
-ip netns exec "$other" busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
-udhcpd_pid=$!
-cleanup_fn "kill $udhcpd_pid 2>/dev/null"
+udhcpd_start "$other" eth0
 
 $LR init >/dev/null
-bootd_conf server.address=192.0.2.1 lanroot.log_level=debug \
-	dhcp.mode=full dhcp.interface=eth0 dhcp.subnet=192.0.2.0/24 \
-	dhcp.range=192.0.2.100-192.0.2.119 dhcp.router_advertisement=off
+bootd_conf_full
 bootd_start "$srv"
 
 reported() {
@@ -53,7 +37,7 @@ grep -q "server_mac=02:00:00:00:0a:02" "$tmp/ev" || { cat "$tmp/ev"; fail "the e
 grep -q "interface=eth0" "$tmp/ev" || { cat "$tmp/ev"; fail "the event does not name the interface"; }
 [ "$(wc -l <"$tmp/ev")" -eq 1 ] || { cat "$tmp/ev"; fail "reported more than once"; }
 
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json" || { cat "$tmp/json"; fail "status call failed"; }
+bootd_call status
 "$PYTHON" - "$tmp/json" <<'EOP' || fail "status lacks the rogue server"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -80,8 +64,7 @@ conf_set dhcp rogue_probe_interval 0
 bootd_start "$srv"
 sleep 1
 if reported ""; then cat "$tmp/bootd.log"; fail "reported without a probe or a client"; fi
-ip netns exec "$cli" "$PYTHON" "$top_srcdir/tests/pxe-client.py" -i eth0 --plain --wait 3 \
-	>"$tmp/json" || fail "pxe-client.py failed"
+pxe_client "$cli" --plain --wait 3
 json_true 'any(r["src"] == "192.0.2.2" for r in d["replies"])'
 wait_until "the known server report" reported "known=true"
 grep "event=dhcp.rogue_server" "$tmp/bootd.log" | grep -q "server_ip=192.0.2.2" ||

@@ -9,10 +9,7 @@
 # server keeps serving everyone else.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf http.timeout=3
+bootd_env http.timeout=3
 head -c 100000 /dev/urandom >"$tmp/tftp/blob.bin"
 printf 'x\n' >"$tmp/tftp/status.txt"
 bootd_start
@@ -99,7 +96,7 @@ for s in idle:
 EOP
 
 # Everyone else is still served, with the right bytes.
-curl -sS -f -o "$tmp/out" "http://127.0.0.1:$HTTP_PORT/blob.bin" || fail "no longer serving"
+curl -sS -f -o "$tmp/out" "$http_url/blob.bin" || fail "no longer serving"
 cmp -s "$tmp/out" "$tmp/tftp/blob.bin" || fail "wrong bytes after bad input"
 kill -0 "$bootd_pid" || fail "lanroot-bootd died"
 bootd_stop

@@ -5,18 +5,14 @@
 # requests and the bytes.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c 100000 /dev/urandom >"$tmp/tftp/blob.bin"
 bootd_start
-url=http://127.0.0.1:$HTTP_PORT
 
-curl -sS -f -o /dev/null "$url/blob.bin" || fail "GET failed"
-curl -sS -f -o /dev/null "$url/blob.bin?mac=52-54-00-00-00-07" || fail "GET with ?mac= failed"
-curl -sS -f -r 0-9 -o /dev/null "$url/blob.bin" || fail "GET of a range failed"
-curl -sS -o /dev/null "$url/missing.bin" || fail "GET of a missing file failed"
+curl -sS -f -o /dev/null "$http_url/blob.bin" || fail "GET failed"
+curl -sS -f -o /dev/null "$http_url/blob.bin?mac=52-54-00-00-00-07" || fail "GET with ?mac= failed"
+curl -sS -f -r 0-9 -o /dev/null "$http_url/blob.bin" || fail "GET of a range failed"
+curl -sS -o /dev/null "$http_url/missing.bin" || fail "GET of a missing file failed"
 
 # event PATTERN… — one http.get line matches every PATTERN.
 event() {
@@ -33,7 +29,7 @@ event 'mac=52-54-00-00-00-07' 'status=200' 'bytes=100000 '
 event 'path=/blob.bin ' 'status=206' 'bytes=10 '
 event 'path=/missing.bin' 'status=404' 'bytes=0 '
 
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json" || fail "status failed"
+bootd_call status
 json_true 'd["http"]["requests"] >= 4'
 json_true 'd["http"]["bytes"] >= 200010'
 json_true 'd["http"]["errors"] >= 1'

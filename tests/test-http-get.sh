@@ -5,22 +5,18 @@
 # %-encoded names work; an empty file is an empty 200.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 mkdir -p "$tmp/tftp/sub dir"
 head -c 3000000 /dev/urandom >"$tmp/tftp/blob.bin"
 head -c 777 /dev/urandom >"$tmp/tftp/sub dir/a b.bin"
 : >"$tmp/tftp/empty"
 touch -d '2024-02-29 23:59:59 UTC' "$tmp/tftp/blob.bin"
 bootd_start
-url=http://127.0.0.1:$HTTP_PORT
 
 # get PATH FILE — fetch PATH, headers to $tmp/hdr (no CRs), body to $tmp/body;
 # its sha256 must be FILE's.
 get() {
-	curl -sS -f -D "$tmp/hdr.raw" -o "$tmp/body" "$url$1" || fail "GET $1 failed"
+	curl -sS -f -D "$tmp/hdr.raw" -o "$tmp/body" "$http_url$1" || fail "GET $1 failed"
 	tr -d '\r' <"$tmp/hdr.raw" >"$tmp/hdr"
 	[ "$(sha256sum <"$tmp/body")" = "$(sha256sum <"$2")" ] || fail "GET $1: wrong bytes"
 }

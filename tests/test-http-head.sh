@@ -4,14 +4,11 @@
 # gets its own reply, not stray body bytes.  A Range on a HEAD is ignored.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c 1234567 /dev/urandom >"$tmp/tftp/blob.bin"
 bootd_start
 
-curl -sS -f -I "http://127.0.0.1:$HTTP_PORT/blob.bin" | tr -d '\r' >"$tmp/hdr" ||
+curl -sS -f -I "$http_url/blob.bin" | tr -d '\r' >"$tmp/hdr" ||
 	fail "HEAD failed"
 grep -qix 'content-length: 1234567' "$tmp/hdr" || { cat "$tmp/hdr"; fail "HEAD: no Content-Length"; }
 grep -qi '^last-modified: ' "$tmp/hdr" || { cat "$tmp/hdr"; fail "HEAD: no Last-Modified"; }

@@ -3,22 +3,18 @@
 # a 206 and a 404, and 200 requests in a row go over one connection.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c 100000 /dev/urandom >"$tmp/tftp/a.bin"
 head -c 5000 /dev/urandom >"$tmp/tftp/b.bin"
 bootd_start
-url=http://127.0.0.1:$HTTP_PORT
 
-curl -sS -v -o /dev/null -o /dev/null "$url/a.bin" "$url/b.bin" 2>"$tmp/v" || fail "curl failed"
+curl -sS -v -o /dev/null -o /dev/null "$http_url/a.bin" "$http_url/b.bin" 2>"$tmp/v" || fail "curl failed"
 grep -q 'Re-using existing connection' "$tmp/v" || { cat "$tmp/v"; fail "the connection was not reused"; }
 
-curl -sS -v -r 0-9 -o /dev/null -o /dev/null "$url/a.bin" "$url/b.bin" 2>"$tmp/v" || fail "curl failed"
+curl -sS -v -r 0-9 -o /dev/null -o /dev/null "$http_url/a.bin" "$http_url/b.bin" 2>"$tmp/v" || fail "curl failed"
 grep -q 'Re-using existing connection' "$tmp/v" || { cat "$tmp/v"; fail "no reuse after a 206"; }
 
-curl -sS -v -o /dev/null -o /dev/null "$url/missing" "$url/b.bin" 2>"$tmp/v" || fail "curl failed"
+curl -sS -v -o /dev/null -o /dev/null "$http_url/missing" "$http_url/b.bin" 2>"$tmp/v" || fail "curl failed"
 grep -q '< HTTP/1.1 404' "$tmp/v" || { cat "$tmp/v"; fail "no 404 for a missing file"; }
 grep -q 'Re-using existing connection' "$tmp/v" || { cat "$tmp/v"; fail "no reuse after a 404"; }
 

@@ -4,15 +4,12 @@
 # bytes.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 size=50331649
 head -c $size /dev/urandom >"$tmp/tftp/big.bin"
 want=$(sha256sum <"$tmp/tftp/big.bin")
 bootd_start
-url=http://127.0.0.1:$HTTP_PORT/big.bin
+url=$http_url/big.bin
 
 curl -sS -f -o "$tmp/out" "$url" || fail "GET failed"
 [ "$(sha256sum <"$tmp/out")" = "$want" ] || fail "GET: wrong bytes"

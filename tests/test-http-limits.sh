@@ -6,10 +6,7 @@
 # closed unanswered).
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf http.max_connections=4
+bootd_env http.max_connections=4
 printf 'hello\n' >"$tmp/tftp/hello.txt"
 bootd_start
 

@@ -6,13 +6,10 @@
 # ignored (200); If-Range with another date sends the whole file.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c 100000 /dev/urandom >"$tmp/tftp/blob.bin"
 bootd_start
-url=http://127.0.0.1:$HTTP_PORT/blob.bin
+url=$http_url/blob.bin
 
 # range SPEC STATUS CONTENT-RANGE FIRST LEN — "Range: bytes=SPEC" gets
 # STATUS, the Content-Range header (or "-" for none) and LEN bytes from

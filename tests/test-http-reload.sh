@@ -5,16 +5,13 @@
 # restart, so the old port goes on serving and the log says so.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf http.max_connections=10
+bootd_env http.max_connections=10
 printf 'hello\n' >"$tmp/tftp/hello.txt"
 bootd_start
 
 conf_set http max_connections 2
 conf_set http timeout 2
-bootd_ctl_cmd '{"cmd":"reload"}' >/dev/null || fail "reload failed"
+bootd_call reload
 
 "$PYTHON" - "$HTTP_PORT" <<'EOP' || fail "the reloaded limits do not hold"
 import socket, sys, time
@@ -53,7 +50,7 @@ except ConnectionResetError:
 took = time.monotonic() - start
 assert 1.5 <= took < 8, "idle connection closed after %.1f s" % took
 EOP
-bootd_ctl_cmd '{"cmd":"status"}' >"$tmp/json" || fail "status failed"
+bootd_call status
 json_true 'd["http"]["refused"] >= 1 and d["http"]["max_connections"] == 2'
 
 old_port=$HTTP_PORT

@@ -5,15 +5,12 @@
 # a slow download taking longer than the timeout completes.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf http.timeout=2
+bootd_env http.timeout=2
 head -c 4000000 /dev/urandom >"$tmp/tftp/blob.bin"
 printf 'hello\n' >"$tmp/tftp/hello.txt"
 bootd_start
 
-curl -sS -f --limit-rate 1M -o "$tmp/slow" "http://127.0.0.1:$HTTP_PORT/blob.bin" &
+curl -sS -f --limit-rate 1M -o "$tmp/slow" "$http_url/blob.bin" &
 slow_pid=$!
 cleanup_fn "kill $slow_pid 2>/dev/null"
 

@@ -5,10 +5,7 @@
 # outside the root, while a 64 MiB download in parallel completes intact.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 secret=lanroot-secret-$$-marker
 printf '%s\n' "$secret" >"$tmp/secret.txt"
 mkdir -p "$tmp/tftp/sub"
@@ -18,7 +15,7 @@ ln -s ../../secret.txt "$tmp/tftp/sub/up"
 head -c 67108864 /dev/urandom >"$tmp/tftp/big.bin"
 bootd_start
 
-curl -sS -f --limit-rate 16M -o "$tmp/big.out" "http://127.0.0.1:$HTTP_PORT/big.bin" &
+curl -sS -f --limit-rate 16M -o "$tmp/big.out" "$http_url/big.bin" &
 dl_pid=$!
 cleanup_fn "kill $dl_pid 2>/dev/null"
 
@@ -57,5 +54,5 @@ done
 wait $dl_pid || fail "the parallel download failed"
 cmp -s "$tmp/big.out" "$tmp/tftp/big.bin" || fail "the parallel download is corrupt"
 # The server still serves after all that.
-curl -sS -f -o /dev/null "http://127.0.0.1:$HTTP_PORT/big.bin" -r 0-0 || fail "no longer serving"
+curl -sS -f -o /dev/null "$http_url/big.bin" -r 0-0 || fail "no longer serving"
 bootd_stop

@@ -6,24 +6,11 @@
 # and memory stays bounded.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf tftp.max_transfers=4096 tftp.timeout=5 tftp.retries=1
+bootd_env tftp.max_transfers=4096 tftp.timeout=5 tftp.retries=1
 head -c 4000000 /dev/urandom >"$tmp/tftp/kernel"
 bootd_start
-raw="$PYTHON $top_srcdir/tests/tftp-raw.py"
 
-# tftp_stat EXPR — EXPR evaluated on the "tftp" object of bootd's status (t)
-tftp_stat() {
-	bootd_ctl_cmd '{"cmd":"status"}' | "$PYTHON" -c '
-import json, sys
-d = json.load(sys.stdin)
-t = d.get("tftp") or d.get("status", {}).get("tftp")
-print(eval(sys.argv[1]))' "$1"
-}
-
-$raw flood "$TFTP_PORT" 2000 kernel 50 40 >"$tmp/flood.out" &
+tftp_raw flood "$TFTP_PORT" 2000 kernel 50 40 >"$tmp/flood.out" &
 flood=$!
 cleanup_fn "kill $flood 2>/dev/null"
 i=0

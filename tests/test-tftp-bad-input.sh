@@ -9,19 +9,15 @@
 # clear message; a real client is served afterwards.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf tftp.max_blksize=1468 tftp.max_windowsize=32
+bootd_env tftp.max_blksize=1468 tftp.max_windowsize=32
 head -c 100000 /dev/urandom >"$tmp/tftp/file"
 head -c 2000000 /dev/urandom >"$tmp/tftp/large"
 bootd_start
-raw="$PYTHON $top_srcdir/tests/tftp-raw.py"
 
 # expect WANT ARGS… — tftp-raw.py ARGS prints WANT (a shell pattern)
 expect() {
 	want=$1; shift
-	r=$($raw "$@" 2>&1)
+	r=$(tftp_raw "$@" 2>&1)
 	case "$r" in $want) ;; *) fail "tftp-raw.py $*: got '$r', expected '$want'" ;; esac
 }
 P=$TFTP_PORT

@@ -5,21 +5,10 @@
 # when the abandoned transfers are reclaimed a real client is served.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf tftp.max_transfers=10 tftp.timeout=1 tftp.retries=1
+bootd_env tftp.max_transfers=10 tftp.timeout=1 tftp.retries=1
 head -c 100000 /dev/urandom >"$tmp/tftp/file"
 bootd_start
-raw="$PYTHON $top_srcdir/tests/tftp-raw.py"
 
-tftp_stat() {
-	bootd_ctl_cmd '{"cmd":"status"}' | "$PYTHON" -c '
-import json, sys
-d = json.load(sys.stdin)
-t = d.get("tftp") or d.get("status", {}).get("tftp")
-print(eval(sys.argv[1]))' "$1"
-}
 # idle — wait until no transfer is left (at most 15 s)
 idle() {
 	i=0
@@ -29,7 +18,7 @@ idle() {
 	done
 }
 
-r=$($raw flood "$TFTP_PORT" 30 file 5 0)
+r=$(tftp_raw flood "$TFTP_PORT" 30 file 5 0)
 [ "$r" = "oack=10 busy=20 other=0" ] || fail "30 requests with max_transfers 10: $r"
 [ "$(tftp_stat 't["refused"]["busy"]')" -eq 20 ] || fail "busy count: $(tftp_stat t)"
 grep -q "event=tftp.error .*error=busy" "$tmp/bootd.log" || fail "no tftp.error busy event"
@@ -39,8 +28,8 @@ cmp -s "$tmp/out" "$tmp/tftp/file" || fail "curl got a corrupt file"
 
 # one address: at most 64 at once, however many max_transfers allows
 conf_set tftp max_transfers 4096
-bootd_ctl_cmd '{"cmd":"reload"}' >/dev/null || fail "reload failed"
-r=$($raw flood "$TFTP_PORT" 70 file 70 0)
+bootd_call reload
+r=$(tftp_raw flood "$TFTP_PORT" 70 file 70 0)
 [ "$r" = "oack=64 busy=6 other=0" ] || fail "70 requests from one address: $r"
 idle
 bootd_stop

@@ -9,10 +9,7 @@
 requires curl --version
 requires atftp --help
 requires tftp -V
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c 3000000 /dev/urandom >"$tmp/tftp/kernel"
 head -c 8192 /dev/urandom >"$tmp/tftp/whole"
 : >"$tmp/tftp/empty"

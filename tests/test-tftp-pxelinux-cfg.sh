@@ -5,15 +5,12 @@
 # pxelinux moves on to its next name.
 . "${top_srcdir:-.}/tests/functions.sh"
 requires tftp -V
-mktmpdir
-lanroot_env
+bootd_env boot.loader=pxelinux
 make_tree "$tmp/tree"
-$LR init >/dev/null
 $LR image import lab "$tmp/tree" --format ext4 --size 16M >/dev/null 2>"$tmp/import.err" ||
 	{ cat "$tmp/import.err"; fail "image import failed"; }
 $LR group add room --image lab --mode volatile >/dev/null
 $LR client add 52:54:00:12:34:56 --name pc01 --group room >/dev/null
-bootd_conf boot.loader=pxelinux
 bootd_start
 
 (cd "$tmp" && tftp -m binary 127.0.0.1 "$TFTP_PORT" -c get pxelinux.cfg/01-52-54-00-12-34-56 cfg) >"$tmp/err" 2>&1 ||

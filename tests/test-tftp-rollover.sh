@@ -5,10 +5,7 @@
 . "${top_srcdir:-.}/tests/functions.sh"
 requires atftp --help
 requires tftp -V
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 head -c $((40 << 20)) /dev/urandom >"$tmp/tftp/big"
 want=$(sha256sum <"$tmp/tftp/big")
 bootd_start

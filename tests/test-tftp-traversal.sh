@@ -7,10 +7,7 @@
 . "${top_srcdir:-.}/tests/functions.sh"
 requires atftp --help
 requires tftp -V
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 echo "SECRET-outside-the-root" >"$tmp/secret"
 mkdir -p "$tmp/tftp/sub"
 echo "inside" >"$tmp/tftp/sub/ok"
@@ -20,7 +17,6 @@ ln -s /etc "$tmp/tftp/etc-link"
 head -c $((24 << 20)) /dev/urandom >"$tmp/tftp/big"
 want=$(sha256sum <"$tmp/tftp/big")
 bootd_start
-raw="$PYTHON $top_srcdir/tests/tftp-raw.py"
 
 (cd "$tmp" && tftp -m binary 127.0.0.1 "$TFTP_PORT" -c get big out) >"$tmp/hpa.log" 2>&1 &
 hpa=$!
@@ -28,7 +24,7 @@ cleanup_fn "kill $hpa 2>/dev/null"
 
 # refused NAME CODES — a raw RRQ for NAME is answered with ERROR in CODES
 refused() {
-	r=$($raw rrq "$TFTP_PORT" "$1")
+	r=$(tftp_raw rrq "$TFTP_PORT" "$1")
 	case "$r" in
 	"ERROR 2 "*) ;;
 	"ERROR 1 "*) case "$2" in *1*) ;; *) fail "'$1': $r (expected ERROR 2)" ;; esac ;;
@@ -63,7 +59,7 @@ grep_err "Error code 2"
 ! grep -q SECRET "$tmp/got2" 2>/dev/null || fail "tftp-hpa received the secret"
 
 # the file beneath the root is still served
-r=$($raw rrq "$TFTP_PORT" "sub/ok")
+r=$(tftp_raw rrq "$TFTP_PORT" "sub/ok")
 case "$r" in "DATA 1 7") ;; *) fail "sub/ok: $r" ;; esac
 
 wait $hpa || { cat "$tmp/hpa.log"; fail "the transfer running meanwhile failed"; }

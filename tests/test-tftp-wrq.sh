@@ -5,10 +5,7 @@
 requires atftp --help
 requires tftp -V
 requires curl --version
-mktmpdir
-lanroot_env
-$LR init >/dev/null
-bootd_conf
+bootd_env
 echo "payload" >"$tmp/upload"
 echo "original" >"$tmp/tftp/existing"
 bootd_start
