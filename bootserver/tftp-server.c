@@ -34,10 +34,15 @@
 #define TICK_MS			100
 /** The tick's delay while there is no transfer (the loop cannot disarm). */
 #define TICK_IDLE_MS		(24U * 3600U * 1000U)
-/** DATA packets handed to one sendmmsg(). */
-#define SEND_BATCH		64
-/** Bytes read from a file for one sendmmsg() at most (shared buffer). */
-#define SCRATCH_LEN		(2U << 20)
+/** Packets queued for one sendmmsg() on the data socket at most. */
+#define OUT_MAX			256
+/** Bytes of queued packets at most (copies: a read-ahead may be refilled
+ * before the queue is sent). */
+#define OUT_BUF_LEN		(1U << 20)
+/** Packets read from the data socket per wakeup (recvmmsg). */
+#define DATA_RX_BATCH		64
+/** Send and receive buffers of the data socket (every transfer uses it). */
+#define DATA_SOCKBUF		(8 << 20)
 /** Read-ahead of one transfer: a lock-step transfer reads its file once
  * per 44 blocks of 1468 bytes instead of once per block.  At most
  * max_transfers of these exist (32 MiB for the default 512). */
@@ -46,16 +51,18 @@
 #define RX_BATCH		32
 /** Receive buffer per request: larger than any valid request. */
 #define RX_LEN			(TFTP_MAX_REQUEST_LEN + 64)
-/** A packet from a client on a transfer socket (ACK or ERROR). */
+/** A packet from a client on the data socket (ACK or ERROR). */
 #define XFER_RX_LEN		(TFTP_HEADER_LEN + TFTP_MAX_ERROR_MSG_LEN + 64)
 /** ERROR packets we build: header + message + NUL. */
 #define ERROR_PKT_LEN		(TFTP_HEADER_LEN + TFTP_MAX_ERROR_MSG_LEN + 1)
 /** Buckets of the client-address hash (a power of two). */
 #define IP_BUCKETS		1024
+/** Buckets of the client address + port hash (a power of two). */
+#define TID_BUCKETS		1024
 /** Request socket receive buffer (bursts of RRQs from a lab booting). */
 #define REQUEST_RCVBUF		(8 << 20)
-/** File descriptors a transfer holds: its socket and the file. */
-#define FDS_PER_TRANSFER	2
+/** File descriptors a transfer holds: the file. */
+#define FDS_PER_TRANSFER	1
 /** File descriptors kept for everything but transfers. */
 #define NOFILE_RESERVE		1024
 /** IPv4 + UDP headers, subtracted from the path MTU for blksize. */
@@ -77,7 +84,6 @@
 #define WHY_IO			"io"
 #define WHY_TIMEOUT		"timeout"
 #define WHY_CLIENT		"client"
-#define WHY_GONE		"client_gone"
 #define WHY_STOP		"server_stop"
 
 /** Refusal counters (indices of struct tftp_server.refused). */
@@ -103,10 +109,11 @@ static const char *const refusal_names[REF_COUNT] = {
 /** One read transfer. */
 struct tftp_transfer {
 	struct tftp_transfer *prev, *next;	/* server's list of transfers */
-	struct tftp_transfer *ip_prev, *ip_next; /* same hash bucket */
+	struct tftp_transfer *ip_prev, *ip_next; /* same by_ip bucket */
+	struct tftp_transfer *tid_prev, *tid_next; /* same by_tid bucket */
 	struct tftp_server *srv;		/* owner */
-	int sock;				/* connected to the client */
-	bool out_armed;				/* EPOLLOUT watched (socket full) */
+	bool waiting;				/* window blocked: the data
+						   socket is full */
 	uint32_t peer_ip;			/* client address (host order) */
 	uint16_t peer_port;			/* client port (host order) */
 	uint32_t local_ip;			/* our address it talks to */
@@ -136,6 +143,13 @@ struct tftp_server {
 	bool ticking;				/* @tick armed */
 	struct tftp_transfer *head;		/* transfers, newest first */
 	struct tftp_transfer *by_ip[IP_BUCKETS]; /* transfers by client */
+	struct tftp_transfer *by_tid[TID_BUCKETS]; /* by client address+port */
+	int dsock;				/* data socket of every transfer */
+	bool dsock_any;				/* bound to INADDR_ANY: IP_PKTINFO
+						   chooses each reply's source */
+	bool dsock_out;				/* EPOLLOUT watched on @dsock */
+	unsigned waiting;			/* transfers with waiting set */
+	int mtu_sock;				/* connect()ed to ask IP_MTU */
 	uint32_t active;			/* transfers now */
 	uint64_t started, finished, failed;	/* transfers so far */
 	uint64_t bytes;				/* bytes of finished transfers */
@@ -145,10 +159,17 @@ struct tftp_server {
 	uint64_t ev_dropped;			/* refusal events not logged */
 
 	/* shared by all transfers (one thread) */
-	uint8_t *scratch;			/* SCRATCH_LEN bytes of file data */
-	uint8_t hdr[SEND_BATCH][TFTP_HEADER_LEN];
-	struct iovec iov[SEND_BATCH][2];
-	struct mmsghdr msgs[SEND_BATCH];
+	uint8_t *out;				/* OUT_BUF_LEN: queued packets */
+	size_t out_used;			/* bytes of @out in use */
+	unsigned out_head, out_n;		/* first unsent, queued messages */
+	struct iovec out_iov[OUT_MAX];
+	struct sockaddr_in out_peer[OUT_MAX];
+	uint8_t out_ctl[OUT_MAX][CMSG_SPACE_PKTINFO];
+	struct mmsghdr out_msgs[OUT_MAX];
+	uint8_t drx[DATA_RX_BATCH][XFER_RX_LEN];
+	struct sockaddr_in drx_peer[DATA_RX_BATCH];
+	struct iovec drx_iov[DATA_RX_BATCH];
+	struct mmsghdr drx_msgs[DATA_RX_BATCH];
 	uint8_t rx[RX_BATCH][RX_LEN];
 	struct sockaddr_in rx_peer[RX_BATCH];
 	uint8_t rx_ctl[RX_BATCH][CMSG_SPACE_PKTINFO];
@@ -195,6 +216,35 @@ static unsigned transfers_of(struct tftp_server *s, uint32_t ip, uint16_t port,
 }
 
 /**
+ * tid_bucket() - hash bucket of a client address and port (its TID).
+ * @ip: host order
+ * @port: host order
+ * Return: 0 .. TID_BUCKETS - 1.
+ */
+static unsigned tid_bucket(uint32_t ip, uint16_t port)
+{
+	return ((ip ^ (uint32_t)port << 16 ^ port) * 2654435761U) >> 20 & (TID_BUCKETS - 1);
+}
+
+/**
+ * find_transfer() - the transfer with client @ip:@port.
+ * @s: the server
+ * @ip: host order
+ * @port: host order
+ * Return: the transfer, or NULL.
+ */
+static struct tftp_transfer *find_transfer(struct tftp_server *s, uint32_t ip,
+					   uint16_t port)
+{
+	struct tftp_transfer *t;
+
+	for (t = s->by_tid[tid_bucket(ip, port)]; t; t = t->tid_next)
+		if (t->peer_ip == ip && t->peer_port == port)
+			return t;
+	return NULL;
+}
+
+/**
  * mac_of() - the client's MAC from the client map, or "".
  * @s: the server
  * @ip: client address, host order
@@ -221,8 +271,8 @@ static double elapsed_s(int64_t start_ns)
 
 /**
  * raise_nofile() - raise the soft RLIMIT_NOFILE (up to the hard limit) so
- * @transfers transfers (socket and file each) fit beside everything else.
- * Failure is not fatal: a transfer without a socket is refused as busy.
+ * @transfers transfers (a file each) fit beside everything else.
+ * Failure is not fatal: a transfer whose file cannot be opened is refused.
  * @transfers: [tftp] max_transfers
  */
 static void raise_nofile(uint32_t transfers)
@@ -251,6 +301,128 @@ static void tick_arm(struct tftp_server *s)
 		return;
 	if (evloop_timer_set(s->tick, want ? TICK_MS : TICK_IDLE_MS, want ? TICK_MS : 0) == 0)
 		s->ticking = want;
+}
+
+/* ---- the data socket's send queue --------------------------------------- */
+
+/**
+ * data_watch_out() - watch (or stop watching) the data socket for room.
+ * @s: the server
+ * @on: whether to wait for EPOLLOUT
+ */
+static void data_watch_out(struct tftp_server *s, bool on)
+{
+	if (s->dsock_out == on || s->dsock < 0)
+		return;
+	if (evloop_mod(s->bd->loop, s->dsock, on ? EPOLLIN | EPOLLOUT : EPOLLIN) == 0)
+		s->dsock_out = on;
+}
+
+/**
+ * out_flush() - send the queued packets with sendmmsg().  A full socket
+ * keeps the rest queued and watches for EPOLLOUT; a packet the kernel
+ * refuses for another reason is dropped (the transfer's timeout resends).
+ * @s: the server
+ * Return: true if the queue is empty now.
+ */
+static bool out_flush(struct tftp_server *s)
+{
+	const struct sockaddr_in *peer;
+	int n;
+
+	while (s->out_head < s->out_n) {
+		n = sendmmsg(s->dsock, &s->out_msgs[s->out_head], s->out_n - s->out_head,
+			     MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+				data_watch_out(s, true);
+				return false;
+			}
+			peer = &s->out_peer[s->out_head];
+			log_debug("tftp: cannot send to %s:%u: %s", inet_ntoa(peer->sin_addr),
+				  ntohs(peer->sin_port), strerror(errno));
+			n = 1;
+		}
+		s->out_head += (unsigned)n;
+	}
+	s->out_head = s->out_n = 0;
+	s->out_used = 0;
+	return true;
+}
+
+/**
+ * out_reserve() - room for a packet of @len bytes in the send queue,
+ * flushing it first if it is full.
+ * @s: the server
+ * @len: the packet's length (<= OUT_BUF_LEN)
+ * Return: where to write the packet, or NULL if the socket is full (the
+ * caller waits for EPOLLOUT).  out_commit() queues it.
+ */
+static uint8_t *out_reserve(struct tftp_server *s, size_t len)
+{
+	if ((s->out_n >= OUT_MAX || s->out_used + len > OUT_BUF_LEN) && !out_flush(s))
+		return NULL;
+	return s->out + s->out_used;
+}
+
+/**
+ * out_commit() - queue the packet written at out_reserve()'s pointer.
+ * @t: the transfer it is for (its client, its local address)
+ * @len: the packet's length
+ */
+static void out_commit(struct tftp_transfer *t, size_t len)
+{
+	struct tftp_server *s = t->srv;
+	unsigned i = s->out_n++;
+	struct msghdr *mh = &s->out_msgs[i].msg_hdr;
+	struct in_pktinfo pi;
+	struct cmsghdr *cm;
+
+	s->out_iov[i].iov_base = s->out + s->out_used;
+	s->out_iov[i].iov_len = len;
+	s->out_used += len;
+	memset(&s->out_peer[i], 0, sizeof(s->out_peer[i]));
+	s->out_peer[i].sin_family = AF_INET;
+	s->out_peer[i].sin_addr.s_addr = htonl(t->peer_ip);
+	s->out_peer[i].sin_port = htons(t->peer_port);
+	memset(&s->out_msgs[i], 0, sizeof(s->out_msgs[i]));
+	mh->msg_name = &s->out_peer[i];
+	mh->msg_namelen = sizeof(s->out_peer[i]);
+	mh->msg_iov = &s->out_iov[i];
+	mh->msg_iovlen = 1;
+	if (s->dsock_any && t->local_ip) {
+		/* the reply leaves from the address the request came to */
+		memset(s->out_ctl[i], 0, sizeof(s->out_ctl[i]));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst.s_addr = htonl(t->local_ip);
+		mh->msg_control = s->out_ctl[i];
+		mh->msg_controllen = sizeof(s->out_ctl[i]);
+		cm = CMSG_FIRSTHDR(mh);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+}
+
+/**
+ * out_packet() - queue a copy of @len bytes of @pkt for @t's client.
+ * @t: the transfer
+ * @pkt: the packet
+ * @len: its length
+ * Return: 0, or -EAGAIN if the socket is full (the packet is dropped).
+ */
+static int out_packet(struct tftp_transfer *t, const void *pkt, size_t len)
+{
+	uint8_t *p = out_reserve(t->srv, len);
+
+	if (!p)
+		return -EAGAIN;
+	memcpy(p, pkt, len);
+	out_commit(t, len);
+	return 0;
 }
 
 /* ---- refusals (from the request socket) --------------------------------- */
@@ -378,11 +550,15 @@ static void transfer_free(struct tftp_transfer *t)
 		s->by_ip[ip_bucket(t->peer_ip)] = t->ip_next;
 	if (t->ip_next)
 		t->ip_next->ip_prev = t->ip_prev;
+	if (t->tid_prev)
+		t->tid_prev->tid_next = t->tid_next;
+	else
+		s->by_tid[tid_bucket(t->peer_ip, t->peer_port)] = t->tid_next;
+	if (t->tid_next)
+		t->tid_next->tid_prev = t->tid_prev;
+	if (t->waiting)
+		s->waiting--;
 	s->active--;
-	if (t->sock >= 0) {
-		evloop_del(s->bd->loop, t->sock);
-		close(t->sock);
-	}
 	vfs_close(&t->vf);
 	free(t->ascii);
 	free(t->ra);
@@ -414,9 +590,8 @@ static void transfer_fail(struct tftp_transfer *t, int code, const char *why,
 	va_end(ap);
 	if (code >= 0) {
 		n = tftp_encode_error(pkt, sizeof(pkt), (uint16_t)code, text);
-		if (n > 0 && send(t->sock, pkt, (size_t)n, MSG_DONTWAIT) < 0)
-			log_debug("tftp: cannot send an ERROR to %s: %s", t->ip,
-				  strerror(errno));
+		if (n > 0 && out_packet(t, pkt, (size_t)n) < 0)
+			log_debug("tftp: cannot send an ERROR to %s: the socket is full", t->ip);
 	}
 	t->srv->failed++;
 	log_event(EV_TFTP_ERROR, "{s:s, s:s, s:s, s:s, s:s}", "mac", t->mac,
@@ -442,23 +617,30 @@ static void transfer_done(struct tftp_transfer *t)
 }
 
 /**
- * watch_out() - watch (or stop watching) for room in the socket.
+ * set_waiting() - mark @t as blocked on a full data socket, or not.
  * @t: the transfer
- * @on: whether to wait for EPOLLOUT
+ * @on: blocked
  */
-static void watch_out(struct tftp_transfer *t, bool on)
+static void set_waiting(struct tftp_transfer *t, bool on)
 {
-	if (t->out_armed == on)
+	if (t->waiting == on)
 		return;
-	if (evloop_mod(t->srv->bd->loop, t->sock, on ? EPOLLIN | EPOLLOUT : EPOLLIN) == 0)
-		t->out_armed = on;
+	t->waiting = on;
+	if (on)
+		t->srv->waiting++;
+	else
+		t->srv->waiting--;
 }
 
 /**
- * file_data() - @len bytes of the file at @off: from the transfer's
- * read-ahead when they fit in it (refilled from @off as needed), else read
- * into the shared scratch buffer.
- * Return: the bytes, or NULL with *@rc = -errno (-EIO: the file shrank).
+ * file_data() - @len bytes of the file at @off from the transfer's
+ * read-ahead (refilled from @off as needed).
+ * @t: the transfer
+ * @off: file offset
+ * @len: bytes wanted (<= READAHEAD_LEN)
+ * @rc: output on failure
+ * Return: the bytes, or NULL with *@rc = -errno (-EIO: the file shrank;
+ * -EINVAL: @len is too long).
  */
 static const uint8_t *file_data(struct tftp_transfer *t, uint64_t off, size_t len, int *rc)
 {
@@ -466,8 +648,8 @@ static const uint8_t *file_data(struct tftp_transfer *t, uint64_t off, size_t le
 	ssize_t got;
 
 	if (len > READAHEAD_LEN) {
-		*rc = pread_full(t->vf.fd, t->srv->scratch, len, off);
-		return *rc < 0 ? NULL : t->srv->scratch;
+		*rc = -EINVAL;
+		return NULL;
 	}
 	if (t->ra && off >= t->ra_off && off + len <= t->ra_off + t->ra_len)
 		return t->ra + (off - t->ra_off);
@@ -492,24 +674,24 @@ static const uint8_t *file_data(struct tftp_transfer *t, uint64_t off, size_t le
 }
 
 /**
- * send_window() - send the blocks of the current window not sent yet, in
- * batches: one read of the file range, one sendmmsg().  A full socket
- * leaves the rest for EPOLLOUT.
+ * send_window() - queue the blocks of the current window not sent yet
+ * (copied into the send queue; the file is read a read-ahead at a time).
+ * A full socket leaves the rest for EPOLLOUT.
  * @t: the transfer
- * Return: 0, or -errno (the transfer must end; -ECONNREFUSED: the client's
- * port is closed; -EIO: the file shrank).
+ * Return: 0, or -errno (the transfer must end; -EIO: the file shrank).
  */
 static int send_window(struct tftp_transfer *t)
 {
 	struct tftp_server *s = t->srv;
 	struct tftp_xfer *x = &t->x;
-	uint64_t count, max = SCRATCH_LEN / x->blksize, off, i;
+	uint64_t count, max = READAHEAD_LEN / x->blksize, off, i;
 	const uint8_t *data;
-	size_t len;
-	int n, rc = -EIO;
+	uint8_t *p;
+	size_t len, blen;
+	int rc = -EIO;
 
-	if (max > SEND_BATCH)
-		max = SEND_BATCH;
+	if (max < 1)
+		max = 1;
 	while (tftp_xfer_window_pending(x)) {
 		count = x->win_end - x->next + 1;
 		if (count > max)
@@ -522,42 +704,29 @@ static int send_window(struct tftp_transfer *t)
 			if (!data)
 				return rc;
 		} else {
-			data = s->scratch;
+			data = NULL;
 		}
 		for (i = 0; i < count; i++) {
-			tftp_encode_data_header(s->hdr[i], TFTP_HEADER_LEN,
-						tftp_block_wire(x->next + i));
-			s->iov[i][0].iov_base = s->hdr[i];
-			s->iov[i][0].iov_len = TFTP_HEADER_LEN;
-			s->iov[i][1].iov_base = (void *)(data + i * x->blksize);
-			s->iov[i][1].iov_len = tftp_xfer_block_len(x, x->next + i);
-			memset(&s->msgs[i], 0, sizeof(s->msgs[i]));
-			s->msgs[i].msg_hdr.msg_iov = s->iov[i];
-			s->msgs[i].msg_hdr.msg_iovlen = 2;
-		}
-		n = sendmmsg(t->sock, s->msgs, (unsigned)count, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-				watch_out(t, true);
+			blen = tftp_xfer_block_len(x, x->next);
+			p = out_reserve(s, TFTP_HEADER_LEN + blen);
+			if (!p) {
+				set_waiting(t, true);
 				return 0;
 			}
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		tftp_xfer_sent(x, x->next + (uint64_t)n - 1);
-		if ((uint64_t)n < count) {
-			watch_out(t, true);
-			return 0;
+			tftp_encode_data_header(p, TFTP_HEADER_LEN, tftp_block_wire(x->next));
+			if (blen)
+				memcpy(p + TFTP_HEADER_LEN, data + i * x->blksize, blen);
+			out_commit(t, TFTP_HEADER_LEN + blen);
+			tftp_xfer_sent(x, x->next);
 		}
 	}
-	watch_out(t, false);
+	set_waiting(t, false);
 	return 0;
 }
 
 /**
  * transfer_send() - send what the state machine asks for: the OACK or the
- * window; end the transfer on a socket or file error.
+ * window (queued for the data socket); end the transfer on a file error.
  * @t: the transfer
  * Return: 0, or -1 if the transfer was freed.
  */
@@ -566,18 +735,13 @@ static int transfer_send(struct tftp_transfer *t)
 	int rc;
 
 	if (tftp_xfer_oack_pending(&t->x)) {
-		if (send(t->sock, t->oack, t->oack_len, MSG_DONTWAIT) >= 0 ||
-		    errno == EAGAIN || errno == ENOBUFS)
-			return 0;	/* lost sends are retransmitted */
-		rc = -errno;
-	} else {
-		rc = send_window(t);
-		if (rc == 0)
-			return 0;
+		out_packet(t, t->oack, t->oack_len);	/* if lost, resent on timeout */
+		return 0;
 	}
-	if (rc == -ECONNREFUSED)
-		transfer_fail(t, -1, WHY_GONE, "the client's port is closed (ICMP port unreachable)");
-	else if (rc == -EIO)
+	rc = send_window(t);
+	if (rc == 0)
+		return 0;
+	if (rc == -EIO)
 		transfer_fail(t, TFTP_ERR_UNDEF, WHY_IO, "file '%s' changed while being sent", t->name);
 	else
 		transfer_fail(t, TFTP_ERR_UNDEF, WHY_IO, "cannot send '%s': %s", t->name, strerror(-rc));
@@ -585,7 +749,7 @@ static int transfer_send(struct tftp_transfer *t)
 }
 
 /**
- * transfer_packet() - a packet from the client on the transfer socket.
+ * transfer_packet() - a packet from the transfer's client on the data socket.
  * @t: the transfer
  * @buf: the UDP payload
  * @len: its length
@@ -630,41 +794,80 @@ static void transfer_packet(struct tftp_transfer *t, const uint8_t *buf, size_t 
 }
 
 /**
- * on_transfer() - the loop's callback for a transfer socket.
- * @loop: the loop
- * @fd: the socket
- * @events: EPOLL* bits
- * @arg: the transfer
- * Reads one packet per call (the loop calls again while more wait): with
- * one ACK per window that is the common case, and saves a recv() that
- * would find nothing.
+ * send_waiting() - the data socket has room again: send the queue, then
+ * the windows of the transfers that were blocked.
+ * @s: the server
  */
-static void on_transfer(struct evloop *loop, int fd, uint32_t events, void *arg)
+static void send_waiting(struct tftp_server *s)
 {
-	struct tftp_transfer *t = arg;
-	uint8_t buf[XFER_RX_LEN];
-	ssize_t n;
+	struct tftp_transfer *t, *next;
+
+	if (!out_flush(s))
+		return;
+	for (t = s->head; t && s->waiting; t = next) {
+		next = t->next;
+		if (t->waiting && transfer_send(t) == 0 && t->waiting)
+			break;		/* full again */
+	}
+	if (out_flush(s) && !s->waiting)
+		data_watch_out(s, false);
+}
+
+/**
+ * on_data() - the loop's callback for the data socket: read a batch of
+ * packets with recvmmsg(), give each to its transfer (by the client's
+ * address and port), then send what they queued with one sendmmsg().
+ * @loop: the loop
+ * @fd: the data socket
+ * @events: EPOLL* bits
+ * @arg: the server
+ */
+static void on_data(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct tftp_server *s = arg;
+	struct tftp_transfer *t;
+	struct msghdr *mh;
+	int i, n, want;
 
 	(void)loop;
-	if (events & (EPOLLIN | EPOLLERR)) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ECONNREFUSED) {
-				transfer_fail(t, -1, WHY_GONE,
-					      "the client's port is closed (ICMP port unreachable)");
-				return;
-			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				transfer_fail(t, -1, WHY_IO, "receive error: %s", strerror(errno));
-				return;
-			}
-		} else {
-			transfer_packet(t, buf, (size_t)n);
-			return;	/* @t may be gone; EPOLLOUT comes again */
-		}
-	}
 	if (events & EPOLLOUT)
-		transfer_send(t);
+		send_waiting(s);
+	if (!(events & (EPOLLIN | EPOLLERR)))
+		return;
+	/* usually one packet waits per transfer: asking for more costs the
+	 * kernel one more (empty) look per call; the rest wake the loop again */
+	want = s->active < DATA_RX_BATCH ? (int)s->active : DATA_RX_BATCH;
+	if (want < 1)
+		want = 1;
+	for (i = 0; i < want; i++) {
+		s->drx_iov[i].iov_base = s->drx[i];
+		s->drx_iov[i].iov_len = XFER_RX_LEN;
+		mh = &s->drx_msgs[i].msg_hdr;
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_name = &s->drx_peer[i];
+		mh->msg_namelen = sizeof(s->drx_peer[i]);
+		mh->msg_iov = &s->drx_iov[i];
+		mh->msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, s->drx_msgs, (unsigned)want, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_debug("tftp: receive error on the data socket: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		mh = &s->drx_msgs[i].msg_hdr;
+		if (mh->msg_namelen < sizeof(struct sockaddr_in) ||
+		    s->drx_peer[i].sin_family != AF_INET)
+			continue;
+		/* a packet from no transfer's client (a stray or late one) is
+		 * ignored: RFC 1350's ERROR 5 would answer every old ACK */
+		t = find_transfer(s, ntohl(s->drx_peer[i].sin_addr.s_addr),
+				  ntohs(s->drx_peer[i].sin_port));
+		if (t)
+			transfer_packet(t, s->drx[i], s->drx_msgs[i].msg_len);
+	}
+	out_flush(s);
 }
 
 /**
@@ -699,6 +902,7 @@ static void on_tick(struct evloop *loop, struct ev_timer *timer, void *arg)
 				      (unsigned long long)t->x.acked,
 				      (unsigned long long)t->x.last, retries);
 	}
+	out_flush(s);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -767,45 +971,30 @@ out:
 }
 
 /**
- * open_socket() - the transfer's socket: bound to @local_ip, connected to
- * the client, and the largest blksize its path carries.
- * @t: the transfer (sets sock)
- * @max_blksize: output, from the path MTU
- * Return: 0 or -errno.
+ * path_blksize() - the largest blksize the path to the client carries
+ * (its route's MTU, asked through a socket connect()ed to it).
+ * @s: the server
+ * @ip: the client, host order
+ * @port: its port, host order
+ * Return: TFTP_BLKSIZE_MIN .. TFTP_BLKSIZE_MAX.
  */
-static int open_socket(struct tftp_transfer *t, uint16_t *max_blksize)
+static uint16_t path_blksize(struct tftp_server *s, uint32_t ip, uint16_t port)
 {
 	struct sockaddr_in a;
-	int mtu = 0, rc;
+	int mtu = 0;
 	socklen_t sl = sizeof(mtu);
 
-	t->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (t->sock < 0)
-		return -errno;
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(t->local_ip);
-	if (bind(t->sock, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		/* a broadcast destination: let the route choose */
-		a.sin_addr.s_addr = htonl(INADDR_ANY);
-		if (bind(t->sock, (struct sockaddr *)&a, sizeof(a)) < 0)
-			goto err;
-	}
-	a.sin_addr.s_addr = htonl(t->peer_ip);
-	a.sin_port = htons(t->peer_port);
-	if (connect(t->sock, (struct sockaddr *)&a, sizeof(a)) < 0)
-		goto err;
-	*max_blksize = TFTP_BLKSIZE_MAX;
-	if (getsockopt(t->sock, IPPROTO_IP, IP_MTU, &mtu, &sl) == 0 &&
+	a.sin_addr.s_addr = htonl(ip);
+	a.sin_port = htons(port);
+	if (s->mtu_sock >= 0 &&
+	    connect(s->mtu_sock, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockopt(s->mtu_sock, IPPROTO_IP, IP_MTU, &mtu, &sl) == 0 &&
 	    mtu > IPV4_UDP_HEADERS + TFTP_HEADER_LEN + TFTP_BLKSIZE_MIN &&
 	    mtu - IPV4_UDP_HEADERS - TFTP_HEADER_LEN < TFTP_BLKSIZE_MAX)
-		*max_blksize = (uint16_t)(mtu - IPV4_UDP_HEADERS - TFTP_HEADER_LEN);
-	return 0;
-err:
-	rc = -errno;
-	close(t->sock);
-	t->sock = -1;
-	return rc;
+		return (uint16_t)(mtu - IPV4_UDP_HEADERS - TFTP_HEADER_LEN);
+	return TFTP_BLKSIZE_MAX;
 }
 
 /**
@@ -829,7 +1018,7 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	struct tftp_transfer *t = NULL;
 	struct vfs_req vr;
 	uint32_t pip = ntohl(peer->sin_addr.s_addr);
-	uint16_t mtu_blksize = TFTP_BLKSIZE_MAX, code;
+	uint16_t mtu_blksize, code;
 	enum refusal ref;
 	const char *why;
 	bool dup;
@@ -888,7 +1077,6 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 
 	t = xcalloc(1, sizeof(*t));
 	t->srv = s;
-	t->sock = -1;
 	t->vf.fd = -1;
 	t->peer_ip = pip;
 	t->peer_port = ntohs(peer->sin_port);
@@ -926,13 +1114,7 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 			goto err;
 		}
 	}
-	rc = open_socket(t, &mtu_blksize);
-	if (rc < 0) {
-		snprintf(text, sizeof(text), "server busy: no socket for a transfer (%s)",
-			 strerror(-rc));
-		refuse(s, peer, local, name, REF_BUSY, WHY_BUSY, TFTP_ERR_UNDEF, text);
-		goto err;
-	}
+	mtu_blksize = path_blksize(s, pip, t->peer_port);
 
 	/* RFC 2347: grant what we can, within the config and the path MTU */
 	memset(&lim, 0, sizeof(lim));
@@ -959,12 +1141,6 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 		       nopt > 0,
 		       (oack.options & TFTP_OPT_TIMEOUT ? oack.timeout : cfg->tftp_timeout) *
 		       MS_PER_SEC, t->start_ns);
-	rc = evloop_add(s->bd->loop, t->sock, EPOLLIN, on_transfer, t);
-	if (rc < 0) {
-		snprintf(text, sizeof(text), "server busy: %s", strerror(-rc));
-		refuse(s, peer, local, name, REF_BUSY, WHY_BUSY, TFTP_ERR_UNDEF, text);
-		goto err;
-	}
 
 	/* a transfer now: link it */
 	t->next = s->head;
@@ -976,6 +1152,11 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	if (s->by_ip[b])
 		s->by_ip[b]->ip_prev = t;
 	s->by_ip[b] = t;
+	b = tid_bucket(pip, t->peer_port);
+	t->tid_next = s->by_tid[b];
+	if (s->by_tid[b])
+		s->by_tid[b]->tid_prev = t;
+	s->by_tid[b] = t;
 	s->active++;
 	s->started++;
 	tick_arm(s);
@@ -989,8 +1170,6 @@ static void handle_request(struct tftp_server *s, const uint8_t *buf, size_t len
 	transfer_send(t);
 	return;
 err:
-	if (t->sock >= 0)
-		close(t->sock);
 	vfs_close(&t->vf);
 	free(t->ascii);
 	free(t->ra);
@@ -1061,9 +1240,56 @@ static void on_request(struct evloop *loop, int fd, uint32_t events, void *arg)
 			       (mh->msg_flags & MSG_TRUNC) != 0, &s->rx_peer[i],
 			       pktinfo_local(mh));
 	}
+	out_flush(s);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
+
+/**
+ * open_data_socket() - the socket every transfer sends and receives on
+ * (RFC 1350 lets the server choose its TID: the client's port keeps each
+ * transfer apart): UDP on [tftp] listen (or any address, then IP_PKTINFO
+ * sets each reply's source), an ephemeral port, not connected; and the
+ * socket path_blksize() connect()s.
+ * @s: the server (sets dsock, dsock_any, mtu_sock)
+ * @err: message on failure
+ * @errlen: its size
+ * Return: 0 or -errno.
+ */
+static int open_data_socket(struct tftp_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_in a;
+	int buf = DATA_SOCKBUF, rc;
+
+	s->dsock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->mtu_sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->dsock < 0 || s->mtu_sock < 0) {
+		rc = -errno;
+		err_set(err, errlen, "tftp: cannot create a UDP socket: %s", strerror(errno));
+		return rc;
+	}
+	/* root may exceed net.core.[rw]mem_max; otherwise take what is allowed */
+	if (setsockopt(s->dsock, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->dsock, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(s->dsock, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(s->dsock, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(s->listen_ip);
+	if (bind(s->dsock, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		rc = -errno;
+		err_set(err, errlen, "tftp: cannot bind the transfer socket to %s: %s",
+			s->listen[0] ? s->listen : "0.0.0.0", strerror(errno));
+		return rc;
+	}
+	s->dsock_any = s->listen_ip == INADDR_ANY;
+	rc = evloop_add(s->bd->loop, s->dsock, EPOLLIN, on_data, s);
+	if (rc < 0) {
+		err_set(err, errlen, "tftp: cannot watch the transfer socket: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
 
 int tftp_server_new(struct bootd *bd, struct tftp_server **out, char *err,
 		    size_t errlen)
@@ -1076,6 +1302,8 @@ int tftp_server_new(struct bootd *bd, struct tftp_server **out, char *err,
 	s = xcalloc(1, sizeof(*s));
 	s->bd = bd;
 	s->sock = -1;
+	s->dsock = -1;
+	s->mtu_sock = -1;
 	s->listen = xstrdup(cfg->tftp_listen ? cfg->tftp_listen : "");
 	s->port = cfg->tftp_port;
 	if (s->listen[0] && parse_ipv4(s->listen, &s->listen_ip) < 0) {
@@ -1083,7 +1311,7 @@ int tftp_server_new(struct bootd *bd, struct tftp_server **out, char *err,
 		rc = -EINVAL;
 		goto err;
 	}
-	s->scratch = xmalloc(SCRATCH_LEN);
+	s->out = xmalloc(OUT_BUF_LEN);
 	s->sock = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->sock < 0) {
 		rc = -errno;
@@ -1109,6 +1337,9 @@ int tftp_server_new(struct bootd *bd, struct tftp_server **out, char *err,
 			s->listen[0] ? s->listen : "0.0.0.0", s->port, strerror(errno));
 		goto err;
 	}
+	rc = open_data_socket(s, err, errlen);
+	if (rc < 0)
+		goto err;
 	rc = evloop_add(bd->loop, s->sock, EPOLLIN, on_request, s);
 	if (rc < 0) {
 		err_set(err, errlen, "tftp: cannot watch the request socket: %s", strerror(-rc));
@@ -1160,12 +1391,18 @@ void tftp_server_free(struct tftp_server *s)
 	while (s->head)
 		transfer_free(s->head);
 	tftp_server_stop(s);
+	if (s->dsock >= 0) {
+		evloop_del(s->bd->loop, s->dsock);
+		close(s->dsock);
+	}
+	if (s->mtu_sock >= 0)
+		close(s->mtu_sock);
 	if (s->tick)
 		evloop_timer_del(s->bd->loop, s->tick);
 	if (s->ev_dropped)
 		log_warn("tftp: %llu more refused requests were not logged",
 			 (unsigned long long)s->ev_dropped);
-	free(s->scratch);
+	free(s->out);
 	free(s->listen);
 	free(s);
 }

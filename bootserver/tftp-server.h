@@ -1,8 +1,11 @@
 /* lanroot-bootd's TFTP server: read-only, on the daemon's one event loop.
  *
- * Requests arrive on one UDP socket ([tftp] listen, port).  Each transfer
- * gets its own UDP socket, bound to the local address the request came to
- * (IP_PKTINFO) and connect()ed to the client (RFC 1350's transfer ID).
+ * Requests arrive on one UDP socket ([tftp] listen, port).  Every transfer
+ * is then served from one shared data socket on an ephemeral port (our
+ * transfer ID; the client's port makes each pair unique, RFC 1350): the
+ * ACKs of all transfers are read with one recvmmsg() per wakeup, and the
+ * packets they cause leave together with one sendmmsg(), each from the
+ * local address its request reached (IP_PKTINFO).
  * Files come from vfs_open() (loaders, rendered pxelinux.cfg files, image
  * versions, files beneath [tftp] root).
  *
@@ -14,8 +17,8 @@
  *
  * Limits: [tftp] max_transfers at once and TFTP_PER_CLIENT_MAX per client
  * address (beyond: ERROR 0 "server busy"); per transfer a fixed struct and
- * no file buffer (blocks are read on demand into one shared buffer), except
- * netascii copies of small files.  One periodic tick retransmits with
+ * a 64 KiB read-ahead, and netascii copies of small files; outgoing packets
+ * wait in one bounded queue (flushed when full).  One periodic tick retransmits with
  * backoff and reclaims transfers whose client went away.
  *
  * Events: tftp.start, tftp.finish, tftp.error (refusals rate-limited to
