@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <strings.h>
 #include "http-parse.h"
+#include "parse.h"
 
 /* RFC 9110 section 14.1: the only range unit we serve. */
 #define RANGE_UNIT "bytes"
@@ -159,20 +160,6 @@ enum http_range_kind http_range_parse(const char *value, uint64_t size, uint64_t
 	return HTTP_RANGE_PARTIAL;
 }
 
-/**
- * hex_value() - the value of hex digit @c, or -1.
- */
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int http_percent_decode(const char *in, size_t inlen, char *out, size_t outsize)
 {
 	size_t i = 0, n = 0;
@@ -185,8 +172,8 @@ int http_percent_decode(const char *in, size_t inlen, char *out, size_t outsize)
 
 			if (inlen - i < PCT_ESCAPE_LEN)
 				return -EINVAL;
-			hi = hex_value(in[i + 1]);
-			lo = hex_value(in[i + 2]);
+			hi = hex_digit_value(in[i + 1]);
+			lo = hex_digit_value(in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			c = (unsigned char)(hi << 4 | lo);
