@@ -55,13 +55,12 @@
 #   KEEP          1: keep the work directory (it is also kept after a failure)
 #   top_builddir  the build tree (default .): admin/lanroot, bootserver/lanroot-bootd
 set -eu
+# shellcheck source=bench/functions.sh
+. "$(dirname "$0")/functions.sh"
 
 RATES=${RATES:-100 250 500 1000 2000 4000 8000}
 PERIOD=${PERIOD:-10}
 CLIENTS=${CLIENTS:-200}
-SKIP_LANROOT=${SKIP_LANROOT:-0}
-top_builddir=${top_builddir:-.}
-LANROOT=${LANROOT:-$top_builddir/admin/lanroot}
 BOOTD=${BOOTD:-$top_builddir/bootserver/lanroot-bootd}
 PERFDHCP=${PERFDHCP:-/usr/sbin/perfdhcp}
 SRV_IF=bench-s
@@ -71,74 +70,24 @@ CLI_ADDR=192.0.2.2
 POOL_FIRST=192.0.2.10
 POOL_LAST=192.0.2.250
 POOL_SIZE=241
-START_TRIES=100
-STOP_TRIES=100
+daemon_label=lanroot-bootd
 
-if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-
-die() {
-	echo "bench-dhcp: $*" >&2
-	exit 1
-}
-
-for tool in dnsmasq ip "$PERFDHCP" "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench-dhcp: $tool not found (scripts/install-deps installs it)" >&2
-		exit 77
-	fi
-done
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench-dhcp: needs root (network namespaces)" >&2
-	exit 77
-fi
+need_tools dnsmasq ip "$PERFDHCP" "$PYTHON"
+need_root "network namespaces"
 if [ "$CLIENTS" -lt 1 ] || [ "$CLIENTS" -gt "$POOL_SIZE" ]; then
 	die "CLIENTS must be 1..$POOL_SIZE (the pool)"
 fi
-if [ "$SKIP_LANROOT" != 1 ]; then
-	[ -x "$LANROOT" ] || die "$LANROOT not built (make admin/lanroot, or set top_builddir)"
-	[ -x "$BOOTD" ] || die "$BOOTD not built (make bootserver/lanroot-bootd, or set top_builddir)"
-	if grep -qa __asan_init "$BOOTD"; then
-		echo "bench-dhcp: warning: $BOOTD is built with sanitizers;" \
-		     "its figures say little (configure without --enable-sanitizers)" >&2
-	fi
-fi
+need_lanroot "$BOOTD" bootserver/lanroot-bootd
 
 SERVERS="dnsmasq"
 [ "$SKIP_LANROOT" = 1 ] || SERVERS="lanroot $SERVERS"
 
-if [ -z "${BENCH_DIR:-}" ]; then
-	BENCH_DIR=${TMPDIR:-/var/tmp}
-fi
-mkdir -p "$BENCH_DIR"
-work=$(mktemp -d "$BENCH_DIR/lanroot-dhcp.XXXXXX")
+bench_workdir dhcp
 chmod 755 "$work"	# dnsmasq writes its lease file as nobody
 srv_ns=lrbench$$s
 cli_ns=lrbench$$c
-made_ns=""
-srv_pid=""
-srv_name=""
-
-cleanup() {
-	rc=$?
-	set +e
-	[ -z "$srv_pid" ] || stop_server
-	for n in $made_ns; do ip netns del "$n"; done
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" -eq 1 ]; then
-		echo "bench-dhcp: work directory kept (logs): $work" >&2
-	else
-		rm -rf "$work"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for n in "$srv_ns" "$cli_ns"; do
-	ip netns add "$n" || die "cannot create network namespace $n"
-	made_ns="$made_ns $n"
-	ip -n "$n" link set lo up
-done
+ns_add "$srv_ns"
+ns_add "$cli_ns"
 ip link add "$SRV_IF" netns "$srv_ns" type veth peer name "$CLI_IF" netns "$cli_ns" ||
 	die "cannot create the veth pair"
 ip -n "$srv_ns" addr add "$SRV_ADDR/24" dev "$SRV_IF"
@@ -146,74 +95,21 @@ ip -n "$cli_ns" addr add "$CLI_ADDR/24" dev "$CLI_IF"
 ip -n "$srv_ns" link set "$SRV_IF" up
 ip -n "$cli_ns" link set "$CLI_IF" up
 
-ctl_ping() {
-	"$PYTHON" -c '
-import json, socket, sys
-try:
-    s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])
-    s.sendall(b"{\"cmd\":\"ping\"}\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(4096)
-        if not d: break
-        buf += d
-    sys.exit(0 if json.loads(buf).get("ok") else 1)
-except (OSError, ValueError):
-    sys.exit(1)' "$1"
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-
-label() {
-	case $1 in
-	lanroot) echo lanroot-bootd ;;
-	*) echo "$1" ;;
-	esac
-}
-
 echo "bench-dhcp: perfdhcp, $CLIENTS clients, rates $RATES, ${PERIOD}s each, in $work"
-echo "$(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+cpus_load
 echo "peers: $(dnsmasq --version | head -n 1 | cut -d' ' -f1-3), perfdhcp $("$PERFDHCP" -v 2>&1 | head -n 1)"
 
 if [ "$SKIP_LANROOT" != 1 ]; then
-	lr_conf=$work/lanroot.conf
-	lr_ctl=$work/bootd.sock
-	cat >"$lr_conf" <<EOF
-[lanroot]
-state_dir = $work/state
-log = stderr
-user =
-
-[server]
-address = $SRV_ADDR
-control = $lr_ctl
-
-[tftp]
-listen = $SRV_ADDR
-port = 69
-root = $work/tftp
-
-[http]
-listen = $SRV_ADDR
-port = 8080
-
-[dhcp]
-mode = full
-interface = $SRV_IF
-range = $POOL_FIRST-$POOL_LAST
-subnet = 192.0.2.0/24
-lease_time = 3600
-router_advertisement = off
-rogue_probe_interval = 0
-EOF
 	mkdir -p "$work/tftp"
-	"$LANROOT" -q -c "$lr_conf" init >>"$work/lanroot.log" 2>&1 || {
-		cat "$work/lanroot.log" >&2
-		die "lanroot init failed"
-	}
+	bootd_state "$SRV_ADDR" 69 "$work/tftp" 8080 "mode = full" "interface = $SRV_IF" \
+		"range = $POOL_FIRST-$POOL_LAST" "subnet = 192.0.2.0/24" "lease_time = 3600" \
+		"router_advertisement = off" "rogue_probe_interval = 0"
 fi
+
+# dhcp_listening — exit 0 when a socket in the server namespace has UDP port 67.
+dhcp_listening() {
+	ip netns exec "$srv_ns" ss -Huln 'sport = :67' | grep -q .
+}
 
 # start_server NAME — start it in the server namespace with no leases
 # ($srv_pid) and wait until it listens on port 67.
@@ -237,38 +133,8 @@ start_server() {
 		srv_pid=$!
 		;;
 	esac
-	i=0
-	until ip netns exec "$srv_ns" ss -Huln 'sport = :67' | grep -q .; do
-		i=$((i + 1))
-		if [ "$i" -gt "$START_TRIES" ] || ! kill -0 "$srv_pid" 2>/dev/null; then
-			cat "$log" >&2
-			die "$(label "$1") did not start (log above: $log)"
-		fi
-		sleep 0.1
-	done
-	if [ "$1" = lanroot ]; then
-		i=0
-		until ctl_ping "$lr_ctl"; do
-			i=$((i + 1))
-			[ "$i" -le "$START_TRIES" ] || die "lanroot-bootd does not answer on $lr_ctl"
-			sleep 0.1
-		done
-	fi
-}
-
-stop_server() {
-	kill "$srv_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$srv_pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt "$STOP_TRIES" ]; then
-			kill -9 "$srv_pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
-	done
-	wait "$srv_pid" 2>/dev/null || true
-	srv_pid=""
+	wait_serving "$log" dhcp_listening
+	[ "$1" != lanroot ] || wait_serving "$log" ctl_ping "$lr_ctl"
 }
 
 # run_perfdhcp RATE — one step against the running server; appends
@@ -318,4 +184,4 @@ for s in $SERVERS; do
 done
 [ "$SKIP_LANROOT" = 1 ] ||
 	echo "summary: lanroot / dnsmasq (best achieved rate): $(ratio "$lr_best" "$dm_best")x"
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at end: $(load_avg)"

@@ -48,6 +48,8 @@
 #   KEEP          1: keep the work directory (it is also kept after a failure)
 #   top_builddir  the build tree (default .): admin/lanroot, bootserver/lanroot-bootd
 set -eu
+# shellcheck source=bench/functions.sh
+. "$(dirname "$0")/functions.sh"
 
 KERNEL_SIZE=${KERNEL_SIZE:-8M}
 INITRD_SIZE=${INITRD_SIZE:-40M}
@@ -55,108 +57,27 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-1}
-SKIP_LANROOT=${SKIP_LANROOT:-0}
-top_builddir=${top_builddir:-.}
-LANROOT=${LANROOT:-$top_builddir/admin/lanroot}
 BOOTD=${BOOTD:-$top_builddir/bootserver/lanroot-bootd}
-START_TRIES=100
-STOP_TRIES=100
-MIB=1048576
 
-if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+need_tools nginx wrk curl sha256sum "$PYTHON"
+need_lanroot "$BOOTD" bootserver/lanroot-bootd
 
-die() {
-	echo "bench-http: $*" >&2
-	exit 1
-}
-
-for tool in nginx wrk curl sha256sum "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench-http: $tool not found (scripts/install-deps installs it)" >&2
-		exit 77
-	fi
-done
-if [ "$SKIP_LANROOT" != 1 ]; then
-	[ -x "$LANROOT" ] || die "$LANROOT not built (make admin/lanroot, or set top_builddir)"
-	[ -x "$BOOTD" ] || die "$BOOTD not built (make bootserver/lanroot-bootd, or set top_builddir)"
-	if grep -qa __asan_init "$BOOTD"; then
-		echo "bench-http: warning: $BOOTD is built with sanitizers;" \
-		     "its figures say little (configure without --enable-sanitizers)" >&2
-	fi
-fi
-
-# bytes N[KMG] — N in bytes.
-bytes() {
-	case $1 in
-	*[Gg]) echo $((${1%?} * 1024 * MIB)) ;;
-	*[Mm]) echo $((${1%?} * MIB)) ;;
-	*[Kk]) echo $((${1%?} * 1024)) ;;
-	*[0-9]) echo "$1" ;;
-	*) die "size '$1' is not N, NK, NM or NG" ;;
-	esac
-}
-kernel_bytes=$(bytes "$KERNEL_SIZE")
-initrd_bytes=$(bytes "$INITRD_SIZE")
+kernel_bytes=$(bytes "$KERNEL_SIZE" KERNEL_SIZE)
+initrd_bytes=$(bytes "$INITRD_SIZE" INITRD_SIZE)
 
 SERVERS="nginx-1 nginx-auto"
 [ "$SKIP_LANROOT" = 1 ] || SERVERS="lanroot $SERVERS"
 
-if [ -z "${BENCH_DIR:-}" ]; then
-	BENCH_DIR=${TMPDIR:-/var/tmp}
-fi
-mkdir -p "$BENCH_DIR"
-work=$(mktemp -d "$BENCH_DIR/lanroot-http.XXXXXX")
+bench_workdir http
 chmod 755 "$work"	# nginx's worker reads the files as nobody
-srv_pid=""
-srv_name=""
 
-cleanup() {
-	rc=$?
-	set +e
-	[ -z "$srv_pid" ] || stop_server
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" -eq 1 ]; then
-		echo "bench-http: work directory kept (logs, data): $work" >&2
-	else
-		rm -rf "$work"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-free_udp_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1]); s.close()'
-}
-
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-
+# label NAME — what a server name stands for.
 label() {
 	case $1 in
 	lanroot) echo lanroot-bootd ;;
 	nginx-1) echo "nginx (1 process)" ;;
 	nginx-auto) echo "nginx (auto: $(nproc) workers)" ;;
 	esac
-}
-
-# field LINE KEY — the value of KEY=… in a line of KEY=VALUE words.
-field() {
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
 # ---- the data ----------------------------------------------------------------------
@@ -166,13 +87,13 @@ mkdir -p "$www"
 chmod 755 "$www"
 echo "bench-http: kernel $KERNEL_SIZE + initrd $INITRD_SIZE, $CONNECTIONS connections," \
      "$THREADS wrk threads, ${DURATION}s, ROUNDS=$ROUNDS, in $work"
-echo "$(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+cpus_load
 echo "peers: $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 head -c "$kernel_bytes" /dev/urandom >"$www/vmlinuz"
 head -c "$initrd_bytes" /dev/urandom >"$www/initrd.img"
 chmod 644 "$www/vmlinuz" "$www/initrd.img"
-kernel_sum=$(sha256sum <"$www/vmlinuz" | cut -d' ' -f1)
-initrd_sum=$(sha256sum <"$www/initrd.img" | cut -d' ' -f1)
+kernel_sum=$(sha256 <"$www/vmlinuz")
+initrd_sum=$(sha256 <"$www/initrd.img")
 
 cat >"$work/wrk.lua" <<'EOF'
 -- Each connection asks for the kernel and the initrd in turn.
@@ -191,35 +112,8 @@ end
 EOF
 
 if [ "$SKIP_LANROOT" != 1 ]; then
-	lr_conf=$work/lanroot.conf
-	lr_ctl=$work/bootd.sock
 	lr_port=$(free_port)
-	cat >"$lr_conf" <<EOF
-[lanroot]
-state_dir = $work/state
-log = stderr
-user =
-
-[server]
-address = 127.0.0.1
-control = $lr_ctl
-
-[tftp]
-listen = 127.0.0.1
-port = $(free_udp_port)
-root = $www
-
-[http]
-listen = 127.0.0.1
-port = $lr_port
-
-[dhcp]
-mode = off
-EOF
-	"$LANROOT" -q -c "$lr_conf" init >>"$work/lanroot.log" 2>&1 || {
-		cat "$work/lanroot.log" >&2
-		die "lanroot init failed"
-	}
+	bootd_state 127.0.0.1 "$(free_udp_port)" "$www" "$lr_port" "mode = off"
 fi
 
 # ---- servers ---------------------------------------------------------------------
@@ -275,46 +169,18 @@ start_server() {
 		base=http://127.0.0.1:$port
 		;;
 	esac
-	i=0
-	until curl -sf -o /dev/null "$base/vmlinuz"; do
-		i=$((i + 1))
-		if [ "$i" -gt "$START_TRIES" ] || ! kill -0 "$srv_pid" 2>/dev/null; then
-			cat "$log" >&2
-			die "$(label "$1") did not start (log above: $log)"
-		fi
-		sleep 0.1
-	done
+	wait_serving "$log" curl -sf -o /dev/null "$base/vmlinuz"
 }
-
-# stop_server — SIGTERM the running server (nginx: its master, which stops
-# the workers), wait for it to exit.
-stop_server() {
-	kill "$srv_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$srv_pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt "$STOP_TRIES" ]; then
-			kill -9 "$srv_pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
-	done
-	wait "$srv_pid" 2>/dev/null || true
-	srv_pid=""
-}
+# (stop_server, from functions.sh, SIGTERMs nginx's master, which stops the
+# workers.)
 
 # check_files — both files from the running server, byte for byte.
 check_files() {
 	for f in vmlinuz:$kernel_sum initrd.img:$initrd_sum; do
-		got=$(curl -sf "$base/${f%%:*}" | sha256sum | cut -d' ' -f1)
+		got=$(curl -sf "$base/${f%%:*}" | sha256)
 		[ "$got" = "${f#*:}" ] ||
 			die "$(label "$srv_name") served ${f%%:*} with sha256 $got, not ${f#*:}"
 	done
-}
-
-record() {
-	[ -n "$2" ] || die "no figure for $1 ($(label "$srv_name"))"
-	echo "$2" >>"$work/res.$1.$srv_name"
 }
 
 # run_wrk — the load on the running server; records MiB/s and requests/s.
@@ -338,29 +204,21 @@ run_wrk() {
 
 # ---- the rounds -------------------------------------------------------------------
 
-round=1
-order=$SERVERS
-while [ "$round" -le "$ROUNDS" ]; do
-	echo
-	echo "round $round: $(for s in $order; do printf '%s, ' "$(label "$s")"; done)"
-	for s in $order; do
-		start_server "$s"
-		check_files
-		run_wrk
-		stop_server
-		printf '  %-28s %s MiB/s, %s requests/s\n' "$(label "$s")" \
-			"$(tail -n 1 "$work/res.mibs.$s")" "$(tail -n 1 "$work/res.rps.$s")"
-	done
-	first=${order%% *}
-	order="${order#* } $first"
-	round=$((round + 1))
-done
+# one_server NAME — check and load server NAME, then its figures.
+one_server() {
+	start_server "$1"
+	check_files
+	run_wrk
+	stop_server
+	printf '  %-28s %s MiB/s, %s requests/s\n' "$(label "$1")" \
+		"$(tail -n 1 "$work/res.mibs.$1")" "$(tail -n 1 "$work/res.rps.$1")"
+}
+run_rounds one_server ', '
 echo
 echo "wrk lines:"
 cat "$work/lines"
 
-echo
-[ "$ROUNDS" -eq 1 ] || echo "figures: the median of $ROUNDS rounds"
+median_note
 echo "kernel + initrd in turn, $CONNECTIONS connections (wrk -t$THREADS), ${DURATION} s"
 printf '  %-28s %10s %12s\n' server MiB/s requests/s
 best=0 best_name="" lr_val=0
@@ -369,7 +227,7 @@ for s in $SERVERS; do
 	printf '  %-28s %10s %12s\n' "$(label "$s")" "$v" "$(median <"$work/res.rps.$s")"
 	if [ "$s" = lanroot ]; then
 		lr_val=$v
-	elif awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+	elif greater "$v" "$best"; then
 		best=$v best_name=$s
 	fi
 done
@@ -378,7 +236,7 @@ if [ "$SKIP_LANROOT" != 1 ]; then
 		echo "  lanroot / $(label "$s"): $(ratio "$lr_val" "$(median <"$work/res.mibs.$s")")x"
 	done
 	r=$(ratio "$lr_val" "$best")
-	if awk -v r="$r" 'BEGIN { exit !(r >= 0.9) }'; then met=met; else met="not met"; fi
+	met=$(goal_met "$r" 0.9)
 	echo "summary: lanroot / best nginx ($(label "$best_name")): ${r}x   goal >= 0.9x: $met"
 fi
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at end: $(load_avg)"

@@ -83,6 +83,8 @@
 #   KEEP          1: keep the work directory (it is also kept after a failure)
 #   top_builddir  the build tree (default .): admin/lanroot, nbd/lanroot-blockd
 set -eu
+# shellcheck source=bench/functions.sh
+. "$(dirname "$0")/functions.sh"
 
 SIZE=${SIZE:-1G}
 RUNTIME=${RUNTIME:-15}
@@ -90,54 +92,20 @@ CLIENTS=${CLIENTS:-32}
 ROUNDS=${ROUNDS:-1}
 STAGGER_MS=${STAGGER_MS:-50}
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-900}
-SKIP_LANROOT=${SKIP_LANROOT:-0}
-top_builddir=${top_builddir:-.}
-LANROOT=${LANROOT:-$top_builddir/admin/lanroot}
 BLOCKD=${BLOCKD:-$top_builddir/nbd/lanroot-blockd}
 IMAGE=bench
-START_TRIES=100		# readiness polls, 0.1 s apart
-STOP_TRIES=100		# exit polls after SIGTERM, 0.1 s apart
-MIB=1048576
 STORM_BS=131072		# storm: request size and requests in flight per client
 STORM_DEPTH=4
+daemon_label=lanroot-blockd
 
-# A system python: a version manager's shim first in PATH costs a second a call.
-if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-
-die() {
-	echo "bench-nbd: $*" >&2
-	exit 1
-}
-
-for tool in fio nbdcopy nbdinfo nbd-server nbdkit qemu-nbd qemu-img "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench-nbd: $tool not found (scripts/install-deps installs it)" >&2
-		exit 77
-	fi
-done
-if ! fio --enghelp=nbd 2>/dev/null | grep -q uri; then
-	echo "bench-nbd: this fio has no nbd engine" >&2
-	exit 77
-fi
-if [ "$SKIP_LANROOT" != 1 ]; then
-	[ -x "$LANROOT" ] || die "$LANROOT not built (make admin/lanroot, or set top_builddir)"
-	[ -x "$BLOCKD" ] || die "$BLOCKD not built (make nbd/lanroot-blockd, or set top_builddir)"
-	if "$BLOCKD" --help 2>&1 | grep -q 'not implemented'; then
-		die "$BLOCKD is not implemented yet (SKIP_LANROOT=1 runs the peers only)"
-	fi
-	if grep -qa __asan_init "$BLOCKD"; then
-		echo "bench-nbd: warning: $BLOCKD is built with sanitizers;" \
-		     "its figures say little (configure without --enable-sanitizers)" >&2
-	fi
+need_tools fio nbdcopy nbdinfo nbd-server nbdkit qemu-nbd qemu-img "$PYTHON"
+fio --enghelp=nbd 2>/dev/null | grep -q uri || skip "this fio has no nbd engine"
+need_lanroot "$BLOCKD" nbd/lanroot-blockd
+if [ "$SKIP_LANROOT" != 1 ] && "$BLOCKD" --help 2>&1 | grep -q 'not implemented'; then
+	die "$BLOCKD is not implemented yet (SKIP_LANROOT=1 runs the peers only)"
 fi
 
-case $SIZE in
-*[Gg]) size_bytes=$((${SIZE%?} * 1024 * MIB)) ;;
-*[Mm]) size_bytes=$((${SIZE%?} * MIB)) ;;
-*[Kk]) size_bytes=$((${SIZE%?} * 1024)) ;;
-*[0-9]) size_bytes=$SIZE ;;
-*) die "SIZE '$SIZE' is not N, NK, NM or NG" ;;
-esac
+size_bytes=$(bytes "$SIZE" SIZE)
 if [ "$size_bytes" -le 0 ] || [ $((size_bytes % MIB)) -ne 0 ]; then
 	die "SIZE '$SIZE' must be a positive multiple of 1 MiB"
 fi
@@ -155,53 +123,9 @@ if [ -z "${BENCH_DIR:-}" ]; then
 		BENCH_DIR=/var/tmp	# not tmpfs unless BENCH_DIR says so
 	fi
 fi
-mkdir -p "$BENCH_DIR"
-work=$(mktemp -d "$BENCH_DIR/lanroot-nbd.XXXXXX")
-srv_pid=""
-srv_name=""
-in_cleanup=""
-
-cleanup() {
-	rc=$?
-	set +e
-	in_cleanup=1
-	[ -z "$srv_pid" ] || stop_server
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" -eq 1 ]; then
-		echo "bench-nbd: work directory kept (logs, data): $work" >&2
-	else
-		rm -rf "$work"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_workdir nbd
 
 # ---- small helpers --------------------------------------------------------
-
-# free_port — print a TCP port on 127.0.0.1 that nothing listens on now.
-free_port() {
-	"$PYTHON" -c '
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-# ctl_ping SOCKET — exit 0 if lanroot-blockd answers {"cmd":"ping"} with ok.
-ctl_ping() {
-	"$PYTHON" -c '
-import json, socket, sys
-try:
-    s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])
-    s.sendall(b"{\"cmd\":\"ping\"}\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(4096)
-        if not d: break
-        buf += d
-    sys.exit(0 if json.loads(buf).get("ok") else 1)
-except (OSError, ValueError):
-    sys.exit(1)' "$1"
-}
 
 # json_field FILE KEY — print the top-level KEY of the JSON object in FILE.
 json_field() {
@@ -236,34 +160,11 @@ else:
 print(("%.1f" % v) if isinstance(v, float) else v)' "$1" "$2"
 }
 
-# now_ns — a clock in nanoseconds.
-now_ns() {
-	date +%s%N
-}
-
-# median — the middle one of the numbers on stdin (lower middle if even).
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
-# ratio A B — A / B with two decimals (0 when B is 0).
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-
-# label NAME — the program behind a server name.
-label() {
-	case $1 in
-	lanroot) echo lanroot-blockd ;;
-	*) echo "$1" ;;
-	esac
-}
-
 # ---- the data and the lanroot state ----------------------------------------
 
 echo "bench-nbd: $size_mib MiB base, RUNTIME=${RUNTIME}s, CLIENTS=$CLIENTS, ROUNDS=$ROUNDS, in $work"
 echo "file system: $(df -PT "$work" | awk 'NR == 2 { print $2 " on " $1 }');" \
-     "$(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+     "$(cpus_load)"
 echo "servers: $(nbd-server -V 2>&1 | sed -n 's/.*version /nbd-server /p' | head -n 1)," \
      "$(nbdkit --version | head -n 1), $(qemu-nbd --version | head -n 1 | cut -d' ' -f1-2)," \
      "$(fio --version), $(nbdcopy --version | head -n 1)"
@@ -279,9 +180,11 @@ if [ "$SKIP_LANROOT" != 1 ]; then
 	cat >"$lr_conf" <<EOF
 [lanroot]
 state_dir = $work/state
-server_address = 127.0.0.1
 log = stderr
 user =
+
+[server]
+address = 127.0.0.1
 
 [nbd]
 listen = 127.0.0.1
@@ -322,18 +225,9 @@ sync -f "$work" 2>/dev/null || sync
 
 # ---- servers ----------------------------------------------------------------
 
-# wait_ready URI LOG — poll until the server at URI answers (nbdinfo), or
-# fail with LOG when it exits or does not answer in time.
-wait_ready() {
-	i=0
-	until nbdinfo --size "$1" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ "$i" -gt "$START_TRIES" ] || ! kill -0 "$srv_pid" 2>/dev/null; then
-			cat "$2" >&2
-			die "$(label "$srv_name") did not start (log above: $2)"
-		fi
-		sleep 0.1
-	done
+# nbd_answers URI — exit 0 when the server at URI answers (nbdinfo).
+nbd_answers() {
+	nbdinfo --size "$1" >/dev/null 2>&1
 }
 
 # start_server NAME — start server NAME on an empty overlay; sets $srv_pid
@@ -348,15 +242,7 @@ start_server() {
 			die "lanroot client reset c001 failed (see $work/lanroot.log)"
 		"$BLOCKD" -c "$lr_conf" -f 2>>"$log" &
 		srv_pid=$!
-		i=0
-		until ctl_ping "$lr_ctl"; do
-			i=$((i + 1))
-			if [ "$i" -gt "$START_TRIES" ] || ! kill -0 "$srv_pid" 2>/dev/null; then
-				cat "$log" >&2
-				die "lanroot-blockd did not answer on $lr_ctl"
-			fi
-			sleep 0.1
-		done
+		wait_serving "$log" ctl_ping "$lr_ctl"
 		;;
 	nbd-server)
 		port=$(free_port)
@@ -416,12 +302,13 @@ EOF
 			i=$((i + 1))
 		done
 	fi
-	wait_ready "$(head -n 1 "$work/uris/$1")" "$log"
+	wait_serving "$log" nbd_answers "$(head -n 1 "$work/uris/$1")"
 }
 
 # stop_server — SIGTERM the running server and wait until it has exited;
 # fail if it exits with an error (143, killed by the signal, is the
-# peers' normal way out; lanroot-blockd exits 0).
+# peers' normal way out; lanroot-blockd exits 0).  Replaces the one in
+# functions.sh (nbd-server is not our child; the exit status counts).
 stop_server() {
 	kill -TERM "$srv_pid" 2>/dev/null || true
 	if [ "$srv_name" = nbd-server ]; then
@@ -511,13 +398,6 @@ fio_job() {
 	} >"$work/$name.fio"
 }
 
-# record WORKLOAD VALUE — keep one figure of the running server.  (Call it
-# with a variable: a failure in $(...) as an argument would go unnoticed.)
-record() {
-	[ -n "$2" ] || die "no figure for $1 ($(label "$srv_name"))"
-	echo "$2" >>"$work/res.$1.$srv_name"
-}
-
 # read_workloads — seq-nbdcopy, seq-fio, randread and storm on the running
 # server.
 read_workloads() {
@@ -560,35 +440,28 @@ warm_up() {
 
 # ---- the rounds ---------------------------------------------------------------
 
-round=1
-order=$SERVERS
-while [ "$round" -le "$ROUNDS" ]; do
-	echo
-	echo "round $round: $(for s in $order; do printf '%s ' "$(label "$s")"; done)"
-	for s in $order; do
-		start_server "$s"
-		if [ "$round" -eq 1 ]; then
-			mc=no
-			nbdinfo --can multi-conn "$(head -n 1 "$work/uris/$s")" && mc=yes
-			echo "$mc" >"$work/multiconn.$s"
-		fi
-		warm_up
-		read_workloads
-		stop_server
-		start_server "$s"
-		warm_up
-		write_workload
-		stop_server
-		printf '  %-15s seq nbdcopy %s MiB/s, seq fio %s MiB/s, randread %s IOPS, storm %s MiB/s, randwrite %s IOPS\n' \
-			"$(label "$s")" "$(tail -n 1 "$work/res.seq-nbdcopy.$s")" \
-			"$(tail -n 1 "$work/res.seq-fio.$s")" "$(tail -n 1 "$work/res.randread.$s")" \
-			"$(tail -n 1 "$work/res.storm.$s")" "$(tail -n 1 "$work/res.randwrite.$s")"
-	done
-	# Rotate: the first server goes last.
-	first=${order%% *}
-	order="${order#* } $first"
-	round=$((round + 1))
-done
+# one_server NAME — every workload on server NAME (the reads on one start,
+# randwrite on a fresh one), then its figures.
+one_server() {
+	start_server "$1"
+	if [ "$round" -eq 1 ]; then
+		mc=no
+		nbdinfo --can multi-conn "$(head -n 1 "$work/uris/$1")" && mc=yes
+		echo "$mc" >"$work/multiconn.$1"
+	fi
+	warm_up
+	read_workloads
+	stop_server
+	start_server "$1"
+	warm_up
+	write_workload
+	stop_server
+	printf '  %-15s seq nbdcopy %s MiB/s, seq fio %s MiB/s, randread %s IOPS, storm %s MiB/s, randwrite %s IOPS\n' \
+		"$(label "$1")" "$(tail -n 1 "$work/res.seq-nbdcopy.$1")" \
+		"$(tail -n 1 "$work/res.seq-fio.$1")" "$(tail -n 1 "$work/res.randread.$1")" \
+		"$(tail -n 1 "$work/res.storm.$1")" "$(tail -n 1 "$work/res.randwrite.$1")"
+}
+run_rounds one_server ' '
 
 # ---- the tables -----------------------------------------------------------------
 
@@ -619,8 +492,7 @@ goal() {
 	esac
 }
 
-echo
-[ "$ROUNDS" -eq 1 ] || echo "figures: the median of $ROUNDS rounds"
+median_note
 : >"$work/summary"
 for w in $WORKLOADS; do
 	echo
@@ -639,11 +511,11 @@ for w in $WORKLOADS; do
 			;;
 		esac
 		printf '  %-16s %12s  %s\n' "$(label "$s")" "$v" "$notes"
-		if [ "$s" != lanroot ] && awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+		if [ "$s" != lanroot ] && greater "$v" "$best"; then
 			best=$v best_name=$s
 		fi
 		if [ "$s" != lanroot ] && [ "$s" != nbdkit ] &&
-		   awk -v a="$v" -v b="$dbest" 'BEGIN { exit !(a > b) }'; then
+		   greater "$v" "$dbest"; then
 			dbest=$v dbest_name=$s
 		fi
 	done
@@ -654,7 +526,7 @@ for w in $WORKLOADS; do
 		continue
 	fi
 	r=$(ratio "$lr_val" "$best")
-	if awk -v r="$r" -v g="$g" 'BEGIN { exit !(r >= g) }'; then met=met; else met="not met"; fi
+	met=$(goal_met "$r" "$g")
 	echo "  lanroot / best peer ($best_name): ${r}x   goal >= ${g}x: $met"
 	if [ "$w" = randwrite ] && [ "$best_name" = nbdkit ] && [ -n "$dbest_name" ]; then
 		echo "  (lanroot / best peer whose FLUSH reaches the disk ($dbest_name):" \
@@ -665,4 +537,4 @@ done
 echo
 echo "summary (lanroot / best peer):"
 cat "$work/summary"
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at end: $(load_avg)"

@@ -68,59 +68,28 @@
 #   top_builddir  the build tree (default .): admin/lanroot,
 #                 bootserver/lanroot-bootd, bench/tftp-load
 set -eu
+# shellcheck source=bench/functions.sh
+. "$(dirname "$0")/functions.sh"
 
 SIZE=${SIZE:-64M}
 CLIENTS=${CLIENTS:-50}
 BLKSIZE=${BLKSIZE:-1468}
 WINDOWSIZE=${WINDOWSIZE:-16}
 ROUNDS=${ROUNDS:-1}
-SKIP_LANROOT=${SKIP_LANROOT:-0}
-top_builddir=${top_builddir:-.}
-LANROOT=${LANROOT:-$top_builddir/admin/lanroot}
 BOOTD=${BOOTD:-$top_builddir/bootserver/lanroot-bootd}
 LOAD=${LOAD:-$top_builddir/bench/tftp-load}
 TFTP_PORT=69
 HTTP_PORT=8080		# bootd's HTTP server, unused here (inside the namespace)
-START_TRIES=100		# readiness polls, 0.1 s apart
-STOP_TRIES=100		# exit polls after SIGTERM, 0.1 s apart
-MIB=1048576
 FILE=bench.img
 PROBE=probe.txt		# a small file fetched to see that a server answers
+daemon_label=lanroot-bootd
 
-if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+need_tools in.tftpd dnsmasq atftp ip sha256sum "$PYTHON"
+need_root "network namespace, port 69"
+need_built "$LOAD" bench/tftp-load
+need_lanroot "$BOOTD" bootserver/lanroot-bootd
 
-die() {
-	echo "bench-tftp: $*" >&2
-	exit 1
-}
-
-for tool in in.tftpd dnsmasq atftp ip sha256sum "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench-tftp: $tool not found (scripts/install-deps installs it)" >&2
-		exit 77
-	fi
-done
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bench-tftp: needs root (network namespace, port 69)" >&2
-	exit 77
-fi
-[ -x "$LOAD" ] || die "$LOAD not built (make bench/tftp-load, or set top_builddir)"
-if [ "$SKIP_LANROOT" != 1 ]; then
-	[ -x "$LANROOT" ] || die "$LANROOT not built (make admin/lanroot, or set top_builddir)"
-	[ -x "$BOOTD" ] || die "$BOOTD not built (make bootserver/lanroot-bootd, or set top_builddir)"
-	if grep -qa __asan_init "$BOOTD"; then
-		echo "bench-tftp: warning: $BOOTD is built with sanitizers;" \
-		     "its figures say little (configure without --enable-sanitizers)" >&2
-	fi
-fi
-
-case $SIZE in
-*[Gg]) size_bytes=$((${SIZE%?} * 1024 * MIB)) ;;
-*[Mm]) size_bytes=$((${SIZE%?} * MIB)) ;;
-*[Kk]) size_bytes=$((${SIZE%?} * 1024)) ;;
-*[0-9]) size_bytes=$SIZE ;;
-*) die "SIZE '$SIZE' is not N, NK, NM or NG" ;;
-esac
+size_bytes=$(bytes "$SIZE" SIZE)
 [ "$size_bytes" -gt 0 ] || die "SIZE '$SIZE' must be positive"
 
 SERVERS="tftpd-hpa dnsmasq"
@@ -128,85 +97,15 @@ SERVERS="tftpd-hpa dnsmasq"
 WORKLOADS="one many one-ws many-ws"
 
 # ---- the work directory and the namespace -------------------------------------
-if [ -z "${BENCH_DIR:-}" ]; then
-	BENCH_DIR=${TMPDIR:-/var/tmp}
-fi
-mkdir -p "$BENCH_DIR"
-work=$(mktemp -d "$BENCH_DIR/lanroot-tftp.XXXXXX")
+bench_workdir tftp
 chmod 755 "$work"	# the peers read the root as nobody
 ns=lrbench$$tftp
-ns_made=""
-srv_pid=""
-srv_name=""
-
-cleanup() {
-	rc=$?
-	set +e
-	[ -z "$srv_pid" ] || stop_server
-	[ -z "$ns_made" ] || ip netns del "$ns"
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" -eq 1 ]; then
-		echo "bench-tftp: work directory kept (logs, data): $work" >&2
-	else
-		rm -rf "$work"
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ip netns add "$ns" || die "cannot create network namespace $ns"
-ns_made=1
-ip -n "$ns" link set lo up
+ns_add "$ns"
 ip -n "$ns" link add bench0 type veth peer name bench1
 ip -n "$ns" addr add 198.18.0.1/24 dev bench0
 ip -n "$ns" link set bench0 up
 ip -n "$ns" link set bench1 up
 NS="ip netns exec $ns"
-
-# ---- small helpers ------------------------------------------------------------
-
-# ctl_ping SOCKET — exit 0 if lanroot-bootd answers {"cmd":"ping"} with ok.
-ctl_ping() {
-	"$PYTHON" -c '
-import json, socket, sys
-try:
-    s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1])
-    s.sendall(b"{\"cmd\":\"ping\"}\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(4096)
-        if not d: break
-        buf += d
-    sys.exit(0 if json.loads(buf).get("ok") else 1)
-except (OSError, ValueError):
-    sys.exit(1)' "$1"
-}
-
-now_ns() {
-	date +%s%N
-}
-
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-
-# ratio A B — A / B with two decimals (0 when B is 0).
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-
-label() {
-	case $1 in
-	lanroot) echo lanroot-bootd ;;
-	*) echo "$1" ;;
-	esac
-}
-
-# field LINE KEY — the value of KEY=… in tftp-load's output line.
-field() {
-	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
-}
 
 # ---- the data and the lanroot state ---------------------------------------------
 
@@ -215,44 +114,15 @@ mkdir -p "$root"
 chmod 755 "$root"
 echo "bench-tftp: $SIZE file, blksize $BLKSIZE, CLIENTS=$CLIENTS, windowsize $WINDOWSIZE," \
      "ROUNDS=$ROUNDS, in $work (namespace $ns)"
-echo "$(nproc) CPUs; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+cpus_load
 echo "peers: $(dpkg-query -W -f '${Package} ${Version}' tftpd-hpa 2>/dev/null)," \
      "$(dnsmasq --version | head -n 1 | cut -d' ' -f1-3), $(atftp --version 2>&1 | head -n 1)"
 head -c "$size_bytes" /dev/urandom >"$root/$FILE"
 echo probe >"$root/$PROBE"
 chmod 644 "$root/$FILE" "$root/$PROBE"
-want_sum=$(sha256sum <"$root/$FILE" | cut -d' ' -f1)
+want_sum=$(sha256 <"$root/$FILE")
 
-if [ "$SKIP_LANROOT" != 1 ]; then
-	lr_conf=$work/lanroot.conf
-	lr_ctl=$work/bootd.sock
-	cat >"$lr_conf" <<EOF
-[lanroot]
-state_dir = $work/state
-log = stderr
-user =
-
-[server]
-address = 127.0.0.1
-control = $lr_ctl
-
-[tftp]
-listen = 127.0.0.1
-port = $TFTP_PORT
-root = $root
-
-[http]
-listen = 127.0.0.1
-port = $HTTP_PORT
-
-[dhcp]
-mode = off
-EOF
-	"$LANROOT" -q -c "$lr_conf" init >>"$work/lanroot.log" 2>&1 || {
-		cat "$work/lanroot.log" >&2
-		die "lanroot init failed"
-	}
-fi
+[ "$SKIP_LANROOT" = 1 ] || bootd_state 127.0.0.1 "$TFTP_PORT" "$root" "$HTTP_PORT" "mode = off"
 
 # ---- servers ------------------------------------------------------------------
 
@@ -284,48 +154,18 @@ start_server() {
 		srv_pid=$!
 		;;
 	esac
-	i=0
-	until probe; do
-		i=$((i + 1))
-		if [ "$i" -gt "$START_TRIES" ] || ! kill -0 "$srv_pid" 2>/dev/null; then
-			cat "$log" >&2
-			die "$(label "$1") did not start (log above: $log)"
-		fi
-		sleep 0.1
-	done
+	wait_serving "$log" probe
 	if [ "$1" = lanroot ]; then
 		ctl_ping "$lr_ctl" || die "lanroot-bootd does not answer on $lr_ctl"
 	fi
 }
 
-# stop_server — SIGTERM the running server, wait for it to exit.
-stop_server() {
-	kill "$srv_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$srv_pid" 2>/dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt "$STOP_TRIES" ]; then
-			kill -9 "$srv_pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
-	done
-	wait "$srv_pid" 2>/dev/null || true
-	srv_pid=""
-}
-
 # check_sum FILE WHAT — the fetched FILE must be the original.
 check_sum() {
-	got=$(sha256sum <"$1" | cut -d' ' -f1)
+	got=$(sha256 <"$1")
 	[ "$got" = "$want_sum" ] ||
 		die "$2 from $(label "$srv_name"): sha256 $got, not $want_sum"
 	rm -f "$1"
-}
-
-# record WORKLOAD VALUE — append VALUE to the figures of the running server.
-record() {
-	[ -n "$2" ] || die "no figure for $1 ($(label "$srv_name"))"
-	echo "$2" >>"$work/res.$1.$srv_name"
 }
 
 # run_load WORKLOAD CLIENTS WINDOWSIZE — tftp-load on the running server;
@@ -368,32 +208,25 @@ run_atftp() {
 
 # ---- the rounds -------------------------------------------------------------------
 
-round=1
-order=$SERVERS
-while [ "$round" -le "$ROUNDS" ]; do
-	echo
-	echo "round $round: $(for s in $order; do printf '%s ' "$(label "$s")"; done)"
-	for s in $order; do
-		start_server "$s"
-		run_load one 1 1
-		run_atftp atftp-one 1
-		run_load many "$CLIENTS" 1
-		run_load one-ws 1 "$WINDOWSIZE"
-		run_atftp atftp-one-ws "$WINDOWSIZE"
-		run_load many-ws "$CLIENTS" "$WINDOWSIZE"
-		stop_server
-		printf '  %-14s 1: %s  %s: %s  1 ws%s: %s  %s ws%s: %s MiB/s  (atftp 1: %s, ws%s: %s)\n' \
-			"$(label "$s")" "$(tail -n 1 "$work/res.one.$s")" \
-			"$CLIENTS" "$(tail -n 1 "$work/res.many.$s")" \
-			"$WINDOWSIZE" "$(tail -n 1 "$work/res.one-ws.$s")" \
-			"$CLIENTS" "$WINDOWSIZE" "$(tail -n 1 "$work/res.many-ws.$s")" \
-			"$(tail -n 1 "$work/res.atftp-one.$s")" "$WINDOWSIZE" \
-			"$(tail -n 1 "$work/res.atftp-one-ws.$s")"
-	done
-	first=${order%% *}
-	order="${order#* } $first"
-	round=$((round + 1))
-done
+# one_server NAME — every workload on server NAME, then its figures.
+one_server() {
+	start_server "$1"
+	run_load one 1 1
+	run_atftp atftp-one 1
+	run_load many "$CLIENTS" 1
+	run_load one-ws 1 "$WINDOWSIZE"
+	run_atftp atftp-one-ws "$WINDOWSIZE"
+	run_load many-ws "$CLIENTS" "$WINDOWSIZE"
+	stop_server
+	printf '  %-14s 1: %s  %s: %s  1 ws%s: %s  %s ws%s: %s MiB/s  (atftp 1: %s, ws%s: %s)\n' \
+		"$(label "$1")" "$(tail -n 1 "$work/res.one.$1")" \
+		"$CLIENTS" "$(tail -n 1 "$work/res.many.$1")" \
+		"$WINDOWSIZE" "$(tail -n 1 "$work/res.one-ws.$1")" \
+		"$CLIENTS" "$WINDOWSIZE" "$(tail -n 1 "$work/res.many-ws.$1")" \
+		"$(tail -n 1 "$work/res.atftp-one.$1")" "$WINDOWSIZE" \
+		"$(tail -n 1 "$work/res.atftp-one-ws.$1")"
+}
+run_rounds one_server ' '
 echo
 echo "tftp-load lines:"
 cat "$work/lines"
@@ -411,8 +244,7 @@ title() {
 	esac
 }
 
-echo
-[ "$ROUNDS" -eq 1 ] || echo "figures: the median of $ROUNDS rounds"
+median_note
 : >"$work/summary"
 for w in $WORKLOADS atftp-one atftp-one-ws; do
 	echo
@@ -427,7 +259,7 @@ for w in $WORKLOADS atftp-one atftp-one-ws; do
 		lanroot) lr_val=$v ;;
 		tftpd-hpa) hpa=$v ;;
 		esac
-		if [ "$s" != lanroot ] && awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+		if [ "$s" != lanroot ] && greater "$v" "$best"; then
 			best=$v best_name=$s
 		fi
 	done
@@ -445,7 +277,7 @@ for w in $WORKLOADS atftp-one atftp-one-ws; do
 	*) g=1.2 ref=$best ref_name=$best_name ;;
 	esac
 	r=$(ratio "$lr_val" "$ref")
-	if awk -v r="$r" -v g="$g" 'BEGIN { exit !(r >= g) }'; then met=met; else met="not met"; fi
+	met=$(goal_met "$r" "$g")
 	echo "  lanroot / $ref_name: ${r}x   goal >= ${g}x: $met"
 	printf '  %-13s %6sx (vs %s)  goal >= %sx  %s\n' "$w" "$r" "$ref_name" "$g" "$met" \
 		>>"$work/summary"
@@ -455,4 +287,4 @@ if [ "$SKIP_LANROOT" != 1 ]; then
 	echo "summary (lanroot / reference):"
 	cat "$work/summary"
 fi
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average at end: $(load_avg)"

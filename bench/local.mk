@@ -1,6 +1,6 @@
 # bench/: benchmarks against peer programs (run by hand: make bench).
 EXTRA_DIST += bench/RESULTS.md bench/bench-import.sh bench/bench-overlay.sh bench/bench-nbd.sh \
-	bench/bench-tftp.sh bench/bench-http.sh bench/bench-dhcp.sh
+	bench/bench-tftp.sh bench/bench-http.sh bench/bench-dhcp.sh bench/functions.sh
 noinst_PROGRAMS += bench/overlay-load
 bench_overlay_load_SOURCES = bench/overlay-load.c
 bench_overlay_load_LDADD = images/libimages.la
