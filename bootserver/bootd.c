@@ -29,6 +29,7 @@
 #include "events.h"
 #include "evloop.h"
 #include "http.h"
+#include "leases.h"
 #include "log.h"
 #include "parse.h"
 #include "store.h"
@@ -93,57 +94,6 @@ static int parse_ipv4_item(const char *s)
 	return parse_ipv4(s, &ip);
 }
 
-static int parse_range_item(const char *s)
-{
-	uint32_t a, b;
-
-	return parse_ipv4_range(s, &a, &b);
-}
-
-static int parse_cidr_item(const char *s)
-{
-	uint32_t net;
-	unsigned len;
-
-	return parse_cidr(s, &net, &len);
-}
-
-/**
- * range_in_subnets() - every [dhcp] range lies inside one [dhcp] subnet.
- * Return 0 or -EINVAL (+ @err naming the range).
- */
-static int range_in_subnets(const struct lr_config *cfg, char *err, size_t errlen)
-{
-	char **ranges, **subnets;
-	size_t nr, ns, i, j;
-	int rc = 0;
-
-	if (split_list(cfg->dhcp_range, &ranges, &nr) < 0)
-		return -EINVAL;
-	if (split_list(cfg->dhcp_subnet, &subnets, &ns) < 0) {
-		split_list_free(ranges);
-		return -EINVAL;
-	}
-	for (i = 0; i < nr && rc == 0; i++) {
-		uint32_t first, last, net;
-		unsigned len;
-		bool inside = false;
-
-		parse_ipv4_range(ranges[i], &first, &last);
-		for (j = 0; j < ns && !inside; j++) {
-			parse_cidr(subnets[j], &net, &len);
-			inside = ipv4_in_subnet(first, net, len) && ipv4_in_subnet(last, net, len);
-		}
-		if (!inside) {
-			err_set(err, errlen, "[dhcp] range '%s' lies in no [dhcp] subnet", ranges[i]);
-			rc = -EINVAL;
-		}
-	}
-	split_list_free(ranges);
-	split_list_free(subnets);
-	return rc;
-}
-
 /**
  * bootd_check_config() - what config_load() cannot know: the lists parse,
  * full mode has pools inside its subnets, an unknown-client policy has its
@@ -151,6 +101,7 @@ static int range_in_subnets(const struct lr_config *cfg, char *err, size_t errle
  */
 static int bootd_check_config(const struct lr_config *cfg, char *err, size_t errlen)
 {
+	struct lease_plan plan;
 	size_t nranges = 0, nsubnets = 0;
 	uint32_t ip;
 
@@ -164,10 +115,8 @@ static int bootd_check_config(const struct lr_config *cfg, char *err, size_t err
 		return -EINVAL;
 	}
 	if (check_list(cfg->dhcp_interface, "[dhcp] interface", NULL, NULL, err, errlen) < 0 ||
-	    check_list(cfg->dhcp_range, "[dhcp] range", parse_range_item, &nranges, err,
-		       errlen) < 0 ||
-	    check_list(cfg->dhcp_subnet, "[dhcp] subnet", parse_cidr_item, &nsubnets, err,
-		       errlen) < 0 ||
+	    check_list(cfg->dhcp_range, "[dhcp] range", NULL, &nranges, err, errlen) < 0 ||
+	    check_list(cfg->dhcp_subnet, "[dhcp] subnet", NULL, &nsubnets, err, errlen) < 0 ||
 	    check_list(cfg->dhcp_router, "[dhcp] router", parse_ipv4_item, NULL, err,
 		       errlen) < 0 ||
 	    check_list(cfg->dhcp_dns, "[dhcp] dns", parse_ipv4_item, NULL, err, errlen) < 0 ||
@@ -179,9 +128,11 @@ static int bootd_check_config(const struct lr_config *cfg, char *err, size_t err
 			"(e.g. range = 192.0.2.100-192.0.2.199)");
 		return -EINVAL;
 	}
-	/* Without subnets, the interfaces' networks are the subnets (checked
-	 * when the DHCP server starts). */
-	if (nsubnets > 0 && range_in_subnets(cfg, err, errlen) < 0)
+	/* The DHCP server's own reading of the plan (ranges inside subnets,
+	 * no overlap, routers).  Without subnets the interfaces' networks are
+	 * the subnets: checked when the DHCP server starts. */
+	if (nsubnets > 0 && lease_plan_parse(&plan, cfg->dhcp_range, cfg->dhcp_subnet,
+					     cfg->dhcp_router, NULL, 0, err, errlen) < 0)
 		return -EINVAL;
 	if (strcmp(cfg->boot_unknown_clients, "default") == 0 && !cfg->boot_default_group[0]) {
 		err_set(err, errlen, "[boot] unknown_clients = default needs [boot] default_group");

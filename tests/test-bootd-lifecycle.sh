@@ -1,6 +1,7 @@
 #!/bin/sh
 # lanroot-bootd's life cycle: --check-config names what is wrong in a
-# config that parses but cannot work (a pool outside its subnet, a bad
+# config that parses but cannot work (a pool outside its subnet, pools
+# that overlap (the DHCP server's own plan parser), a bad
 # address in a list, full mode without a range, unknown_clients = default
 # without a group) and accepts a good one; a running bootd reloads on
 # SIGHUP (daemon.reload; a new TFTP limit shows in status), keeps serving
@@ -22,7 +23,9 @@ check_bad() {	# check_bad SECTION.KEY=VALUE… -- MESSAGE
 	cp "$tmp/good.conf" "$conf"
 }
 check_bad dhcp.mode=full dhcp.range=192.0.2.100-192.0.2.200 dhcp.subnet=198.51.100.0/24 -- \
-	"\[dhcp\] range '192.0.2.100-192.0.2.200' lies in no \[dhcp\] subnet"
+	"\[dhcp\] range: '192.0.2.100-192.0.2.200' does not lie inside one subnet"
+check_bad dhcp.mode=full dhcp.range=192.0.2.10-192.0.2.20,192.0.2.15-192.0.2.30 \
+	dhcp.subnet=192.0.2.0/24 -- "\[dhcp\] range: '192.0.2.15-192.0.2.30' overlaps another range"
 check_bad dhcp.dns=192.0.2.53,192.0.2.300 -- "\[dhcp\] dns: '192.0.2.300' is not valid"
 check_bad dhcp.mode=full -- "\[dhcp\] mode = full needs a range"
 check_bad dhcp.router=192.0.2.1,,192.0.2.2 -- "\[dhcp\] router: empty item"
